@@ -1,0 +1,199 @@
+// Connections of a tenant. Credentials and webhook secrets are encrypted before they reach SQL
+// and are never part of a ConnectionView; only the engine reads them back (loadConnectionSecrets).
+import { randomUUID } from 'node:crypto';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Queryable } from './db.js';
+import { cursorTimestampSql, type Keyset, type Page, toPage } from './paging.js';
+
+export type ConnectionStatus = 'active' | 'disabled' | 'needs_reauth' | 'error';
+
+/** Scheduled pulls of a connection (periodic reconciliation: webhooks are never the only path). */
+export interface SyncSchedule {
+  everyMinutes: number;
+  mode?: 'full' | 'incremental';
+  streams?: string[];
+}
+
+export interface ConnectionView {
+  id: string;
+  platform: string;
+  name: string;
+  settings: Record<string, unknown>;
+  status: ConnectionStatus;
+  statusReason: string | null;
+  schedule: SyncSchedule | null;
+  hasCredentials: boolean;
+  webhookSecretSet: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface ConnectionRow {
+  id: string;
+  tenant_id: string;
+  platform: string;
+  name: string;
+  settings: Record<string, unknown>;
+  credentials_enc: string;
+  webhook_secret_enc: string | null;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  schedule: SyncSchedule | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, tenant_id, platform, name, settings, credentials_enc, webhook_secret_enc, status, status_reason, schedule, created_at, updated_at';
+
+const credentialsAad = (id: string) => `connection:${id}:credentials`;
+const webhookAad = (id: string) => `connection:${id}:webhook_secret`;
+
+function toView(r: ConnectionRow): ConnectionView {
+  return {
+    id: r.id,
+    platform: r.platform,
+    name: r.name,
+    settings: r.settings,
+    status: r.status,
+    statusReason: r.status_reason,
+    schedule: r.schedule,
+    hasCredentials: r.credentials_enc.length > 0,
+    webhookSecretSet: r.webhook_secret_enc !== null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export interface NewConnection {
+  tenantId: string;
+  platform: string;
+  name: string;
+  settings: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  webhookSecret?: string | undefined;
+  schedule?: SyncSchedule | null | undefined;
+}
+
+export async function insertConnection(tx: Queryable, box: SecretBox, c: NewConnection): Promise<ConnectionView> {
+  const id = randomUUID();
+  const { rows } = await tx.query<ConnectionRow>(
+    `INSERT INTO connections (id, tenant_id, platform, name, settings, credentials_enc, webhook_secret_enc, schedule)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [
+      id,
+      c.tenantId,
+      c.platform,
+      c.name,
+      JSON.stringify(c.settings),
+      box.encryptJson(c.credentials, credentialsAad(id)),
+      c.webhookSecret ? box.encrypt(c.webhookSecret, webhookAad(id)) : null,
+      c.schedule ? JSON.stringify(c.schedule) : null,
+    ],
+  );
+  return toView(rows[0]!);
+}
+
+// Every query names the tenant explicitly; row-level security checks it a second time.
+
+export async function getConnection(tx: Queryable, tenantId: string, id: string): Promise<ConnectionView | null> {
+  const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    id,
+  ]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+export async function findConnectionByName(tx: Queryable, tenantId: string, name: string): Promise<ConnectionView | null> {
+  const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND name = $2`, [
+    tenantId,
+    name,
+  ]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+export async function listConnections(
+  tx: Queryable,
+  tenantId: string,
+  opts: { limit: number; after?: Keyset | null; platform?: string | undefined },
+): Promise<Page<ConnectionView>> {
+  const params: unknown[] = [opts.limit + 1, tenantId];
+  const where: string[] = ['tenant_id = $2'];
+  if (opts.after) {
+    params.push(opts.after.createdAt, opts.after.id);
+    where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  if (opts.platform) {
+    params.push(opts.platform);
+    where.push(`platform = $${params.length}`);
+  }
+  const { rows } = await tx.query<ConnectionRow & { cursor_ts: string }>(
+    `SELECT ${COLUMNS}, ${cursorTimestampSql()} AS cursor_ts FROM connections WHERE ${where.join(' AND ')}
+     ORDER BY created_at, id LIMIT $1`,
+    params,
+  );
+  return toPage(rows, opts.limit, toView);
+}
+
+export interface ConnectionPatch {
+  name?: string | undefined;
+  settings?: Record<string, unknown> | undefined;
+  credentials?: Record<string, unknown> | undefined;
+  webhookSecret?: string | null | undefined;
+  status?: ConnectionStatus | undefined;
+  statusReason?: string | null | undefined;
+  schedule?: SyncSchedule | null | undefined;
+}
+
+export async function updateConnection(
+  tx: Queryable,
+  box: SecretBox,
+  tenantId: string,
+  id: string,
+  patch: ConnectionPatch,
+): Promise<ConnectionView | null> {
+  const sets: string[] = [];
+  const params: unknown[] = [id, tenantId];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (patch.name !== undefined) set('name', patch.name);
+  if (patch.settings !== undefined) set('settings', JSON.stringify(patch.settings));
+  if (patch.credentials !== undefined) set('credentials_enc', box.encryptJson(patch.credentials, credentialsAad(id)));
+  if (patch.webhookSecret !== undefined) {
+    set('webhook_secret_enc', patch.webhookSecret === null ? null : box.encrypt(patch.webhookSecret, webhookAad(id)));
+  }
+  if (patch.status !== undefined) set('status', patch.status);
+  if (patch.statusReason !== undefined) set('status_reason', patch.statusReason);
+  if (patch.schedule !== undefined) set('schedule', patch.schedule === null ? null : JSON.stringify(patch.schedule));
+  sets.push('updated_at = now()');
+  const { rows } = await tx.query<ConnectionRow>(
+    `UPDATE connections SET ${sets.join(', ')} WHERE id = $1 AND tenant_id = $2 RETURNING ${COLUMNS}`,
+    params,
+  );
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+export async function deleteConnection(tx: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM connections WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+  return rowCount > 0;
+}
+
+/** Decrypted credentials and webhook secret, for the engine and webhook receivers only. */
+export async function loadConnectionSecrets(
+  tx: Queryable,
+  box: SecretBox,
+  tenantId: string,
+  id: string,
+): Promise<{ credentials: Record<string, unknown>; webhookSecret: string | null } | null> {
+  const { rows } = await tx.query<Pick<ConnectionRow, 'credentials_enc' | 'webhook_secret_enc'>>(
+    'SELECT credentials_enc, webhook_secret_enc FROM connections WHERE tenant_id = $1 AND id = $2',
+    [tenantId, id],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    credentials: box.decryptJson<Record<string, unknown>>(r.credentials_enc, credentialsAad(id)),
+    webhookSecret: r.webhook_secret_enc ? box.decrypt(r.webhook_secret_enc, webhookAad(id)) : null,
+  };
+}
