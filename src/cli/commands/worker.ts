@@ -1,0 +1,33 @@
+// `commerce-sync worker`: executes queued runs and resumes orphaned ones, with no HTTP server.
+// Scale-out is for PostgreSQL: any number of workers on any number of machines share the database.
+import { builtInConnectors } from '../../connectors/index.js';
+import { Engine } from '../../engine/engine.js';
+import { startQueue } from '../../engine/queue.js';
+import { connectorRegistry } from '../../engine/registry.js';
+import type { GlobalFlags } from '../main.js';
+import { openRuntime } from '../runtime.js';
+
+export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: string }): Promise<void> {
+  const rt = await openRuntime(flags);
+  const queue = await startQueue(rt.db, rt.logger);
+  const engine = new Engine({
+    db: rt.db,
+    box: rt.box,
+    logger: rt.logger,
+    registry: connectorRegistry(builtInConnectors()),
+    concurrency: opts.concurrency ? Math.max(1, Number(opts.concurrency)) : undefined,
+  });
+  await engine.start(queue, { embedded: rt.db.driver === 'pglite' });
+  rt.logger.info({ owner: engine.owner, storage: rt.db.driver }, 'worker started');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await engine.stop();
+    await queue.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
+    await rt.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

@@ -1,0 +1,73 @@
+// Process configuration: one zod schema; CLI flags > environment > config file > defaults.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const configSchema = z.object({
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('PostgreSQL connection string; absent => embedded PGlite in dataDir'),
+  dataDir: z.string().min(1).default('./.commerce-sync').describe('embedded database and generated master key'),
+  masterKey: z.string().optional().describe('32-byte key (hex or base64) encrypting credentials at rest'),
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535).default(3000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('the URL platforms reach this server at (OAuth redirects, webhook addresses)'),
+  shopifyApiKey: z.string().min(1).optional().describe('client id of the Shopify app, for OAuth installs'),
+  shopifyApiSecret: z.string().min(1).optional().describe('client secret of the Shopify app: OAuth and webhook signatures'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variable for each config key (the table in README.md). */
+export const ENV_VARS: Record<keyof Config, string> = {
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'COMMERCE_SYNC_DATA_DIR',
+  masterKey: 'COMMERCE_SYNC_MASTER_KEY',
+  host: 'HOST',
+  port: 'PORT',
+  logLevel: 'LOG_LEVEL',
+  publicUrl: 'COMMERCE_SYNC_PUBLIC_URL',
+  shopifyApiKey: 'SHOPIFY_API_KEY',
+  shopifyApiSecret: 'SHOPIFY_API_SECRET',
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(
+  flags: Partial<Record<keyof Config, unknown>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  configFile = env.COMMERCE_SYNC_CONFIG ?? 'commerce-sync.config.json',
+): Config {
+  let fromFile: Record<string, unknown> = {};
+  const path = resolve(configFile);
+  if (existsSync(path)) {
+    try {
+      fromFile = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError(`config file ${path} must hold a JSON object`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') fromEnv[key] = v;
+  }
+  // An empty value (e.g. DATABASE_URL= exported empty) counts as unset, as for the environment.
+  const fromFlags = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.strict().safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path.join('.');
+      const env = ENV_VARS[key as keyof Config];
+      return `  ${key}${env ? ` (${env})` : ''}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

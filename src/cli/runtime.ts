@@ -1,0 +1,31 @@
+// Opens what every command needs: config, logger, database (migrated), and the secret box.
+import { SecretBox } from '../core/secret-box.js';
+import { createLogger, type Logger } from '../server/logger.js';
+import { type Db, openDatabase } from '../store/db.js';
+import { resolveMasterKey } from '../store/master-key.js';
+import { migrate } from '../store/migrate.js';
+import { type Config, loadConfig } from './config.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  box: SecretBox;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(flags: Partial<Record<keyof Config, unknown>> = {}, opts: { quiet?: boolean } = {}): Promise<Runtime> {
+  const config = loadConfig(flags);
+  // Resolve the key before touching the database: a production start without a key fails fast.
+  const key = resolveMasterKey({ envKey: config.masterKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const { applied } = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return { config, logger, db, box: new SecretBox(key), close: () => db.close() };
+}
