@@ -1,0 +1,116 @@
+// Writes to Shopify: a product with its variants through `productSet` (Shopify's mutation for an
+// external source of truth: list fields are replaced, so every SKU of the product is sent), and
+// absolute stock through `inventorySetQuantities` with an idempotency key (replayed pushes apply
+// once; the `@idempotent` directive exists from 2026-01 and is required from 2026-04).
+import { SyncError } from '../../core/errors.js';
+import type { Ctx, ProductPush, ProductPushResult, StockPush } from '../types.js';
+import type { ShopifyConfig } from './config-merged.js';
+import { gql } from './graphql.js';
+
+interface UserError {
+  field?: string[] | null;
+  message: string;
+  code?: string | null;
+}
+
+function rejectOn(errors: UserError[] | undefined, what: string): void {
+  if (errors && errors.length > 0) {
+    throw new SyncError('upstream_rejected', `Shopify refused ${what}: ${errors.map((e) => `${(e.field ?? []).join('.')} ${e.message}`.trim()).join('; ')}`, {
+      details: { userErrors: errors },
+    });
+  }
+}
+
+const PRODUCT_SET = `mutation Push($input: ProductSetInput!) {
+  productSet(input: $input, synchronous: true) {
+    product { id variants(first: 250) { nodes { id sku inventoryItem { id } } } }
+    userErrors { field message code }
+  }
+}`;
+const PRODUCT_SET_COST = 10 + 2 + 250 * 2;
+
+export async function upsertShopifyProduct(ctx: Ctx<ShopifyConfig>, p: ProductPush): Promise<ProductPushResult> {
+  if (p.skus.length === 0) throw new SyncError('validation_failed', 'a product needs at least one SKU');
+  const option = 'Variant';
+  const input = {
+    ...(p.parentExternalId ? { id: p.parentExternalId } : {}),
+    title: p.title,
+    ...(p.description !== undefined && p.description !== null ? { descriptionHtml: p.description } : {}),
+    ...(p.vendor ? { vendor: p.vendor } : {}),
+    ...(p.productType ? { productType: p.productType } : {}),
+    ...(p.tags ? { tags: p.tags } : {}),
+    ...(p.isActive !== undefined && p.isActive !== null ? { status: p.isActive ? 'ACTIVE' : 'DRAFT' } : {}),
+    productOptions: [{ name: option, position: 1, values: p.skus.map((s) => ({ name: s.variantName })) }],
+    variants: p.skus.map((s, i) => ({
+      ...(s.externalId ? { id: s.externalId } : {}),
+      position: i + 1,
+      optionValues: [{ optionName: option, name: s.variantName }],
+      inventoryItem: { sku: s.sku, tracked: true },
+      ...(s.price ? { price: s.price } : {}),
+      ...(s.compareAtPrice !== undefined ? { compareAtPrice: s.compareAtPrice } : {}),
+      ...(s.gtin !== undefined ? { barcode: s.gtin } : {}),
+      ...(s.taxable !== undefined && s.taxable !== null ? { taxable: s.taxable } : {}),
+    })),
+  };
+  const data = await gql<{ productSet: { product: { id: string; variants: { nodes: { id: string; sku: string | null; inventoryItem: { id: string } | null }[] } } | null; userErrors: UserError[] } }>(
+    ctx,
+    PRODUCT_SET,
+    { input },
+    PRODUCT_SET_COST,
+  );
+  rejectOn(data.productSet.userErrors, `product "${p.title}"`);
+  const product = data.productSet.product;
+  if (!product) throw new SyncError('upstream_invalid_response', 'productSet returned no product');
+  return {
+    parentExternalId: product.id,
+    skus: product.variants.nodes.map((v) => ({ sku: v.sku, externalId: v.id, platformIds: (v.inventoryItem ? { inventoryItemId: v.inventoryItem.id } : {}) as Record<string, string> })),
+  };
+}
+
+const modern = (v: string) => v === 'unstable' || v >= '2026-01';
+
+async function inventoryItemOf(ctx: Ctx<ShopifyConfig>, variantId: string): Promise<string> {
+  const data = await gql<{ productVariant: { inventoryItem: { id: string } | null } | null }>(
+    ctx,
+    `query Item($id: ID!) { productVariant(id: $id) { inventoryItem { id } } }`,
+    { id: variantId },
+    3,
+  );
+  const id = data.productVariant?.inventoryItem?.id;
+  if (!id) throw new SyncError('upstream_rejected', `variant ${variantId} has no inventory item`);
+  return id;
+}
+
+export async function setShopifyStock(ctx: Ctx<ShopifyConfig>, s: StockPush): Promise<void> {
+  const inventoryItemId = s.platformIds?.inventoryItemId ?? (await inventoryItemOf(ctx, s.productExternalId));
+  const v2026 = modern(ctx.config.apiVersion);
+  // The hub owns stock: an absolute set, not compare-and-set (changeFromQuantity: null opts out).
+  const quantity = v2026
+    ? { inventoryItemId, locationId: s.locationId, quantity: s.available, changeFromQuantity: null }
+    : { inventoryItemId, locationId: s.locationId, quantity: s.available };
+  const mutation = `mutation SetStock($input: InventorySetQuantitiesInput!${v2026 ? ', $key: String!' : ''}) {
+    inventorySetQuantities(input: $input)${v2026 ? ' @idempotent(key: $key)' : ''} { inventoryAdjustmentGroup { id } userErrors { field message code } }
+  }`;
+  const input = {
+    name: 'available',
+    reason: 'correction',
+    referenceDocumentUri: `gid://commerce-sync/StockPush/${encodeURIComponent(s.idempotencyKey)}`,
+    ...(v2026 ? {} : { ignoreCompareQuantity: true }),
+    quantities: [quantity],
+  };
+  const run = () =>
+    gql<{ inventorySetQuantities: { userErrors: UserError[] } }>(ctx, mutation, { input, ...(v2026 ? { key: s.idempotencyKey } : {}) }, 10);
+  let res = await run();
+  if (res.inventorySetQuantities.userErrors.some((e) => e.code === 'ITEM_NOT_STOCKED_AT_LOCATION')) {
+    // Stock the item at the location first, then set it.
+    const activated = await gql<{ inventoryActivate: { userErrors: UserError[] } }>(
+      ctx,
+      `mutation Activate($item: ID!, $loc: ID!) { inventoryActivate(inventoryItemId: $item, locationId: $loc) { userErrors { field message code } } }`,
+      { item: inventoryItemId, loc: s.locationId },
+      10,
+    );
+    rejectOn(activated.inventoryActivate.userErrors, `stocking ${inventoryItemId} at ${s.locationId}`);
+    res = await run();
+  }
+  rejectOn(res.inventorySetQuantities.userErrors, `stock of ${s.productExternalId} at ${s.locationId}`);
+}

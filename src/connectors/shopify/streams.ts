@@ -1,0 +1,91 @@
+// Shopify streams: customers -> products (variants as SKUs, inventory levels as stock) -> orders.
+// Incremental runs page through GraphQL inside the engine's two-phase `updated_at` window (with an
+// overlap for the search index's lag); full runs read a bulk operation (src/connectors/shopify/bulk.ts).
+import type { z } from 'zod';
+import { afterPage, closeWindow, IncrementalCursor, openWindow } from '../../core/incremental.js';
+import type { CanonicalRecord, Entity, InvalidRecord } from '../../core/records.js';
+import type { Ctx, PageResult, Stream, SyncMode } from '../types.js';
+import { BulkState, fetchBulkPage } from './bulk.js';
+import type { ShopifyConfig } from './config-merged.js';
+import { gql } from './graphql.js';
+import { type GqlLineItem, type GqlOrder, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
+import { BULK_QUERIES, customersQuery, MORE_LINES_COST, ORDER_LINES_QUERY, ordersQuery, PAGE_SIZE, productsQuery, requestedCost, updatedWindowQuery } from './queries.js';
+
+/** Shopify's search index lags writes by seconds: each window starts this much before the last one ended. */
+export const SEARCH_LAG_OVERLAP_MS = 10_000;
+
+export const ShopifyCursor = IncrementalCursor.extend({ bulk: BulkState.nullable().optional() });
+export type ShopifyCursor = z.infer<typeof ShopifyCursor>;
+
+type Root = 'products' | 'orders' | 'customers';
+
+interface Connection<N> {
+  nodes: N[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec: {
+  name: Root;
+  entity: Entity;
+  dependsOn?: string[];
+  /** The paged query for an API version. */
+  query: (apiVersion: string) => string;
+  map: (node: N) => (CanonicalRecord | InvalidRecord)[];
+  /** Completes nodes whose nested connections had more than one page. */
+  complete?: (ctx: Ctx<ShopifyConfig>, nodes: N[]) => Promise<void>;
+}): Stream<ShopifyConfig, N, ShopifyCursor> {
+  return {
+    name: spec.name,
+    entity: spec.entity,
+    dependsOn: spec.dependsOn,
+    cursor: ShopifyCursor,
+    async fetchPage(ctx: Ctx<ShopifyConfig>, cursor: ShopifyCursor | null, mode: SyncMode): Promise<PageResult<N, ShopifyCursor>> {
+      if (mode === 'full') return fetchBulkPage<N>(ctx, cursor, { root: spec.name, query: BULK_QUERIES[spec.name](ctx.config.apiVersion) });
+      const { cursor: open, bounds } = openWindow(cursor, ctx.runStartedAt, SEARCH_LAG_OVERLAP_MS);
+      const first = PAGE_SIZE[spec.name];
+      const data = await gql<Record<Root, Connection<N>>>(
+        ctx,
+        spec.query(ctx.config.apiVersion),
+        { first, after: bounds.page ?? null, query: updatedWindowQuery(bounds.from, bounds.to) ?? null },
+        requestedCost(spec.name, first),
+      );
+      const conn = data[spec.name];
+      const nodes = conn?.nodes ?? [];
+      await spec.complete?.(ctx, nodes);
+      const after = afterPage(open, conn?.pageInfo.endCursor ?? null, nodes.map((n) => n?.updatedAt).filter((u): u is string => !!u));
+      const done = !conn?.pageInfo.hasNextPage;
+      return { items: nodes, next: done ? closeWindow(after) : after, done };
+    },
+    toRecords: spec.map,
+  };
+}
+
+export const customersStream = shopifyStream({ name: 'customers', entity: 'customer', query: customersQuery, map: (n) => [mapGqlCustomer(n)] });
+export const productsStream = shopifyStream({ name: 'products', entity: 'product', query: productsQuery, map: (n) => mapGqlProduct(n) });
+interface LinePage {
+  nodes: GqlLineItem[];
+  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Follows lineItems pages of the orders that have more lines than the first page holds. */
+async function completeOrderLines(ctx: Ctx<ShopifyConfig>, orders: GqlOrder[]): Promise<void> {
+  for (const order of orders) {
+    let lines = order.lineItems as LinePage | null | undefined;
+    while (lines?.pageInfo?.hasNextPage) {
+      const data = await gql<{ order: { lineItems: LinePage } | null }>(ctx, ORDER_LINES_QUERY, { id: order.id, after: lines.pageInfo.endCursor }, MORE_LINES_COST);
+      const more = data.order?.lineItems;
+      if (!more) break;
+      order.lineItems = { nodes: [...(order.lineItems?.nodes ?? []), ...more.nodes] };
+      lines = more;
+    }
+  }
+}
+
+export const ordersStream = shopifyStream<GqlOrder & { updatedAt?: string | null }>({
+  name: 'orders',
+  entity: 'order',
+  dependsOn: ['customers', 'products'],
+  query: ordersQuery,
+  map: (n) => [mapGqlOrder(n)],
+  complete: completeOrderLines,
+});

@@ -1,0 +1,39 @@
+// Webhook subscriptions for a shop (webhookSubscriptionCreate): one per topic the connector applies,
+// all to the connection's receiver. Registering twice is harmless: Shopify refuses a second
+// subscription of a topic to the same address, which counts as already registered.
+import { SyncError } from '../../core/errors.js';
+import type { Ctx } from '../types.js';
+import type { ShopifyConfig } from './config-merged.js';
+import { gql } from './graphql.js';
+
+export const SUBSCRIBED_TOPICS = [
+  'PRODUCTS_CREATE', 'PRODUCTS_UPDATE', 'PRODUCTS_DELETE',
+  'ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_DELETE',
+  'CUSTOMERS_CREATE', 'CUSTOMERS_UPDATE',
+  'APP_UNINSTALLED',
+] as const;
+
+const CREATE = `mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { callbackUrl: $url, format: JSON }) {
+    webhookSubscription { id }
+    userErrors { field message }
+  }
+}`;
+
+export async function registerShopifyWebhooks(ctx: Ctx<ShopifyConfig>, callbackUrl: string): Promise<{ created: number; existing: number }> {
+  let created = 0;
+  let existing = 0;
+  for (const topic of SUBSCRIBED_TOPICS) {
+    const data = await gql<{ webhookSubscriptionCreate: { webhookSubscription: { id: string } | null; userErrors: { message: string }[] } }>(
+      ctx,
+      CREATE,
+      { topic, url: callbackUrl },
+      10,
+    );
+    const r = data.webhookSubscriptionCreate;
+    if (r.webhookSubscription) created++;
+    else if (r.userErrors.some((e) => /already been taken/i.test(e.message))) existing++;
+    else throw new SyncError('upstream_rejected', `subscribing ${topic} failed: ${r.userErrors.map((e) => e.message).join('; ')}`);
+  }
+  return { created, existing };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseCanonicalRecord } from '../../core/records.js';
+import type { RawRequest } from '../types.js';
+import { mapShopifyPayload, parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
+
+const req = (body: string, headers: Record<string, string>): RawRequest => ({ headers, rawBody: Buffer.from(body), query: {} });
+
+describe('Shopify webhooks', () => {
+  it('verifies the official test vector and fails closed', () => {
+    // Shopify/shopify-app-js lib/webhooks/__tests__/validate.test.ts
+    const ok = req('{"foo": "bar"}', { 'x-shopify-hmac-sha256': 'B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=' });
+    expect(verifyShopifyWebhook(ok, 'test_secret_key')).toBe(true);
+    expect(verifyShopifyWebhook(ok, 'other_secret')).toBe(false);
+    expect(verifyShopifyWebhook(ok, null)).toBe(false);
+    expect(verifyShopifyWebhook(req('{"foo": "baz"}', ok.headers as Record<string, string>), 'test_secret_key')).toBe(false);
+    expect(verifyShopifyWebhook(req('{"foo": "bar"}', {}), 'test_secret_key')).toBe(false);
+    expect(verifyShopifyWebhook(req('{"foo": "bar"}', { 'x-shopify-hmac-sha256': 'short' }), 'test_secret_key')).toBe(false);
+  });
+
+  it('parses a delivery into an event keyed by the webhook id, with the GID', () => {
+    const body = JSON.stringify({ id: 788032119674292900, admin_graphql_api_id: 'gid://shopify/Product/788032119674292922', updated_at: '2025-03-05T10:00:00-05:00', variants: [] });
+    const events = parseShopifyWebhook(req(body, { 'x-shopify-topic': 'products/update', 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' }));
+    expect(events).toEqual([
+      expect.objectContaining({ stream: 'products', externalId: 'gid://shopify/Product/788032119674292922', op: 'upsert', eventId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', occurredAt: '2025-03-05T10:00:00-05:00' }),
+    ]);
+    expect(parseShopifyWebhook(req('not json', { 'x-shopify-topic': 'products/update', 'x-shopify-webhook-id': 'x' }))).toEqual([]);
+    expect(parseShopifyWebhook(req(body, { 'x-shopify-topic': 'shop/update', 'x-shopify-webhook-id': 'x' }))).toEqual([]);
+  });
+
+  it('maps REST-shaped product and order payloads to the same records a pull makes', () => {
+    const product = mapShopifyPayload('products/update', {
+      id: 1, admin_graphql_api_id: 'gid://shopify/Product/1', title: 'Board', body_html: '<p>x</p>', vendor: 'Acme', product_type: 'Boards',
+      status: 'active', tags: 'winter, sale', updated_at: '2025-03-05T10:00:00Z',
+      variants: [{ id: 2, admin_graphql_api_id: 'gid://shopify/ProductVariant/2', title: 'Small', sku: 'BOARD-S', price: '129.00', compare_at_price: null, barcode: '', taxable: true, updated_at: '2025-03-05T09:00:00Z' }],
+    });
+    expect(product).toEqual([
+      expect.objectContaining({ externalId: 'gid://shopify/ProductVariant/2', parentExternalId: 'gid://shopify/Product/1', sku: 'BOARD-S', name: 'Board - Small', tags: ['winter', 'sale'], isActive: true, price: '129.00', remoteUpdatedAt: '2025-03-05T10:00:00Z' }),
+    ]);
+    expect(parseCanonicalRecord(product[0]).ok).toBe(true);
+    const [order] = mapShopifyPayload('orders/updated', {
+      id: 9, admin_graphql_api_id: 'gid://shopify/Order/9', name: '#1009', financial_status: 'paid', fulfillment_status: null, currency: 'EUR',
+      total_price: '10.00', subtotal_price: '8.00', total_tax: '2.00', updated_at: '2025-03-05T10:00:00Z', processed_at: '2025-03-05T09:00:00Z',
+      customer: { id: 5, admin_graphql_api_id: 'gid://shopify/Customer/5' },
+      line_items: [{ id: 7, admin_graphql_api_id: 'gid://shopify/LineItem/7', sku: 'BOARD-S', name: 'Board - Small', quantity: 1, price: '8.00', variant_id: 2 }],
+    });
+    expect(order).toMatchObject({ entity: 'order', externalId: 'gid://shopify/Order/9', status: 'open', financialStatus: 'PAID', fulfillmentStatus: 'UNFULFILLED', customer: { externalId: 'gid://shopify/Customer/5' } });
+    expect(parseCanonicalRecord(order).ok).toBe(true);
+  });
+});

@@ -1,0 +1,171 @@
+// Writes one page of canonical records into the hub, inside the page's transaction. Set-based: a few
+// statements per page whatever its size (records travel as one jsonb parameter), so a page costs
+// about what a batched INSERT costs. Only changed rows are written: a record whose content hash
+// equals the link's last_pulled_hash costs no write (at most a "seen" mark during a full pass).
+import { randomUUID } from 'node:crypto';
+import { contentHash } from '../core/hash.js';
+import { timeOrderedUuid } from '../core/ids.js';
+import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, OrderRecord, ProductRecord, StockLevelRecord } from '../core/records.js';
+import { recordKey } from '../core/records.js';
+import type { Queryable } from '../store/db.js';
+import { type HubStatementPart, type HubWrite, prepareProducts, PRODUCTS_PART, upsertCatalogItems, upsertCustomers, upsertOrders, upsertStockLevels } from './hub-writes.js';
+
+export interface ApplyContext {
+  tenantId: string;
+  connectionId: string;
+  runId: string | null;
+  /** Who the data comes from (the platform), for field provenance and the audit log. */
+  origin: string;
+  /** Set during a full pass: every record read is marked seen with it (mark-and-sweep). */
+  passId: string | null;
+}
+
+export interface ApplyResult {
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Records that are valid but cannot be placed (e.g. stock for a SKU the hub does not know). */
+  rejected: { record: CanonicalRecord; reason: string }[];
+}
+
+interface LinkRow {
+  id: string;
+  external_id: string;
+  hub_id: string;
+  last_pulled_hash: string | null;
+  deleted_at: Date | null;
+}
+
+/** The hash covers the content, not the remote timestamp: a spurious updated_at bump is no change. */
+export function recordHash(r: CanonicalRecord): string {
+  const { remoteUpdatedAt: _ignored, ...content } = r as CanonicalRecord & { remoteUpdatedAt?: unknown };
+  return contentHash(content);
+}
+
+export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: CanonicalRecord[]): Promise<ApplyResult> {
+  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [] };
+  const byEntity = new Map<Entity, Map<string, CanonicalRecord>>();
+  for (const r of records) {
+    let group = byEntity.get(r.entity);
+    if (!group) byEntity.set(r.entity, (group = new Map()));
+    group.set(recordKey(r), r); // the last copy of a key within a page wins
+  }
+  // Products before stock levels, customers before orders: later groups resolve ids of earlier ones.
+  for (const entity of ['product', 'customer', 'catalog_item', 'stock_level', 'order'] as Entity[]) {
+    const group = byEntity.get(entity);
+    if (group) await applyGroup(tx, ctx, entity, group, result);
+  }
+  return result;
+}
+
+async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, group: Map<string, CanonicalRecord>, result: ApplyResult): Promise<void> {
+  const keys = [...group.keys()];
+  const { rows: links } = await tx.query<LinkRow>(
+    `SELECT id, external_id, hub_id, last_pulled_hash, deleted_at FROM links
+      WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = ANY($4::text[])`,
+    [ctx.tenantId, ctx.connectionId, entity, keys],
+  );
+  const linkByKey = new Map(links.map((l) => [l.external_id, l]));
+  const seen: string[] = [];
+  const writes: HubWrite<CanonicalRecord>[] = [];
+  for (const [key, record] of group) {
+    const hash = recordHash(record);
+    const link = linkByKey.get(key);
+    if (link && link.last_pulled_hash === hash && link.deleted_at === null) {
+      result.unchanged++;
+      if (ctx.passId) seen.push(link.id);
+      continue;
+    }
+    writes.push({ key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined });
+  }
+  if (seen.length > 0) {
+    await tx.query('UPDATE links SET last_seen_run_id = $2 WHERE id = ANY($1::uuid[])', [seen, ctx.passId]);
+  }
+  if (writes.length === 0) return;
+
+  let written: HubWrite<CanonicalRecord>[] = writes;
+  let productRows: Record<string, unknown>[] | undefined;
+  switch (entity) {
+    case 'product':
+      // Products, links and log: one statement (the hot path of every catalog import).
+      productRows = await prepareProducts(tx, ctx, writes as HubWrite<ProductRecord>[]);
+      break;
+    case 'customer':
+      written = await upsertCustomers(tx, ctx, writes as HubWrite<CustomerRecord>[]);
+      break;
+    case 'catalog_item':
+      written = await upsertCatalogItems(tx, ctx, writes as HubWrite<CatalogItemRecord>[]);
+      break;
+    case 'stock_level': {
+      const placed = await upsertStockLevels(tx, ctx, writes as HubWrite<StockLevelRecord>[]);
+      result.rejected.push(...placed.rejected);
+      written = placed.written;
+      break;
+    }
+    case 'order':
+      written = await upsertOrders(tx, ctx, writes as HubWrite<OrderRecord>[]);
+      break;
+  }
+  if (written.length === 0) return;
+  await writeLinksAndLog(tx, ctx, entity, written, productRows);
+  for (const w of written) {
+    if (w.isNew) result.added++;
+    else result.updated++;
+  }
+}
+
+// The links of the written records and their audit lines (and, for products, the hub rows too), in
+// one statement over one payload. A key that had no link gets a plain INSERT with an id made here:
+// the lookup found no row, so the upsert's conflict check (and a server-side gen_random_uuid() per
+// row) would buy nothing; should another transaction insert the same key meanwhile, the unique key
+// fails this page's transaction and the page is written again, now finding that link. Keys that had
+// a link (changed, or soft-deleted and back) keep the upsert.
+function linksAndLogSql(hub?: HubStatementPart): string {
+  return `
+  WITH r AS MATERIALIZED (
+         SELECT * FROM jsonb_to_recordset($6::jsonb)
+             AS r(new_link_id uuid, hub_id uuid, external_id text, parent_external_id text, hash text, remote_updated_at timestamptz,
+                  action text${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
+       fresh_links AS (
+         INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id,
+                            last_pulled_hash, remote_updated_at, last_seen_run_id)
+         SELECT r.new_link_id, $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, r.hash, r.remote_updated_at, $4
+           FROM r WHERE r.new_link_id IS NOT NULL),
+       known_links AS (
+         INSERT INTO links (tenant_id, entity, hub_id, connection_id, external_id, parent_external_id,
+                            last_pulled_hash, remote_updated_at, last_seen_run_id)
+         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, r.hash, r.remote_updated_at, $4
+           FROM r WHERE r.new_link_id IS NULL
+         ON CONFLICT (connection_id, entity, external_id) DO UPDATE
+            SET hub_id = EXCLUDED.hub_id, parent_external_id = EXCLUDED.parent_external_id,
+                last_pulled_hash = EXCLUDED.last_pulled_hash,
+                remote_updated_at = greatest(links.remote_updated_at, EXCLUDED.remote_updated_at),
+                last_seen_run_id = coalesce(EXCLUDED.last_seen_run_id, links.last_seen_run_id),
+                deleted_at = NULL, updated_at = now())
+  -- The audit trail: one line per record created or changed by this pull.
+  INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, run_id, direction, origin, action)
+  SELECT $1, $2, r.hub_id, $3, $5, 'pull', $7, r.action FROM r`;
+}
+
+const LINKS_AND_LOG = linksAndLogSql();
+const PRODUCTS_LINKS_AND_LOG = linksAndLogSql(PRODUCTS_PART);
+
+/** `productRows`: each write's fields of PRODUCTS_PART, when the products are written here too. */
+async function writeLinksAndLog(tx: Queryable, ctx: ApplyContext, entity: Entity, written: HubWrite<CanonicalRecord>[], productRows?: Record<string, unknown>[]): Promise<void> {
+  const rows = written.map((w, i) => ({
+    new_link_id: w.linked ? null : timeOrderedUuid(),
+    hub_id: w.hubId,
+    external_id: w.key,
+    parent_external_id: w.record.entity === 'product' ? w.record.parentExternalId : null,
+    hash: w.hash,
+    remote_updated_at: 'remoteUpdatedAt' in w.record ? (w.record.remoteUpdatedAt ?? null) : null,
+    action: w.isNew ? 'create' : 'update',
+    ...productRows?.[i],
+  }));
+  const sql = productRows ? PRODUCTS_LINKS_AND_LOG : LINKS_AND_LOG;
+  await tx.query(sql, [ctx.tenantId, entity, ctx.connectionId, ctx.passId, ctx.runId, JSON.stringify(rows), ctx.origin]);
+}
+
+export function newHubId(): string {
+  return randomUUID();
+}

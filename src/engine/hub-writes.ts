@@ -1,0 +1,280 @@
+// Set-based upserts of changed records into the hub tables, one statement per entity per page.
+// Each returns the writes with their hub id resolved (existing link, a matching SKU, or a new id).
+// Products are the exception: their rows are written by the statement that writes the links and the
+// audit log (apply.ts), which saves a statement and a payload per page of a catalog import.
+import { timeOrderedUuid } from '../core/ids.js';
+import type { CatalogItemRecord, CustomerRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../core/records.js';
+import type { Queryable } from '../store/db.js';
+
+export interface HubWrite<R> {
+  /** recordKey: the external id (stock: product@location). */
+  key: string;
+  record: R;
+  hash: string;
+  hubId: string | null;
+  isNew: boolean;
+  /** A link row exists for the key (live or soft-deleted); false = the link is inserted fresh. */
+  linked: boolean;
+}
+
+interface Ctx {
+  tenantId: string;
+  connectionId: string;
+  origin: string;
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+/** Record fields that are hub data (identity and timestamps live on the link). */
+function productData(r: ProductRecord): Record<string, unknown> {
+  const { entity: _e, externalId: _x, parentExternalId: _p, remoteUpdatedAt: _u, ...data } = r;
+  return data;
+}
+
+/**
+ * The hub side of a statement that also writes the links and the audit log (apply.ts): extra
+ * columns of its record set `r` (one row per write) and CTEs inserting from `r`, which may use $1
+ * (the tenant) and $7 (the origin) of that statement.
+ */
+export interface HubStatementPart {
+  columns: string;
+  ctes: string;
+}
+
+/**
+ * Resolves the hub id of every product write (its link's, else the live product with the same SKU,
+ * else a new one) and returns each write's fields of PRODUCTS_PART. A new id belongs to no row yet,
+ * so its row takes a plain INSERT; the others are upserts.
+ */
+export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<ProductRecord>[]): Promise<Record<string, unknown>[]> {
+  // A new link joins the hub product with the same SKU (the SKU is the sellable unit across platforms).
+  const unresolved = writes.filter((w) => !w.hubId);
+  const skus = [...new Set(unresolved.map((w) => w.record.sku).filter((s): s is string => !!s))];
+  const bySku = new Map<string, string>();
+  if (skus.length > 0) {
+    const { rows } = await tx.query<{ id: string; sku: string }>(
+      'SELECT id, sku FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[]) AND deleted_at IS NULL',
+      [ctx.tenantId, skus],
+    );
+    for (const r of rows) bySku.set(r.sku, r.id);
+  }
+  const minted = new Set<string>();
+  for (const w of unresolved) {
+    const sku = w.record.sku;
+    const found = sku ? bySku.get(sku) : undefined;
+    if (found) {
+      w.hubId = found;
+    } else {
+      w.hubId = timeOrderedUuid();
+      minted.add(w.hubId);
+      if (sku) bySku.set(sku, w.hubId);
+    }
+  }
+  const at = new Date().toISOString();
+  return writes.map((w) => {
+    const data = productData(w.record);
+    const meta: Record<string, { origin: string; at: string }> = {};
+    for (const k of Object.keys(data)) meta[k] = { origin: ctx.origin, at };
+    return {
+      // Two records of one page with the same new SKU share the minted id, and the statement fails
+      // on it (as the single upsert it replaces did: a statement cannot write one row twice).
+      minted: minted.has(w.hubId!),
+      sku: w.record.sku ?? null,
+      name: w.record.name ?? null,
+      group_key: w.record.group?.externalId ?? w.record.parentExternalId ?? null,
+      group_title: w.record.group?.title ?? null,
+      data,
+      field_meta: meta,
+    };
+  });
+}
+
+export const PRODUCTS_PART: HubStatementPart = {
+  columns: 'minted boolean, sku text, name text, group_key text, group_title text, data jsonb, field_meta jsonb',
+  ctes: `
+       products_minted AS (
+         INSERT INTO products (id, tenant_id, sku, name, group_key, group_title, data, content_hash, field_meta, last_updated_by)
+         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE r.minted),
+       products_known AS (
+         INSERT INTO products (id, tenant_id, sku, name, group_key, group_title, data, content_hash, field_meta, last_updated_by)
+         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE NOT r.minted
+         ON CONFLICT (id) DO UPDATE
+            SET sku = coalesce(EXCLUDED.sku, products.sku), name = coalesce(EXCLUDED.name, products.name),
+                group_key = coalesce(EXCLUDED.group_key, products.group_key), group_title = coalesce(EXCLUDED.group_title, products.group_title),
+                data = products.data || EXCLUDED.data, content_hash = EXCLUDED.content_hash,
+                field_meta = products.field_meta || EXCLUDED.field_meta, last_updated_by = EXCLUDED.last_updated_by,
+                updated_at = now(), deleted_at = NULL)`,
+};
+
+export async function upsertCustomers(tx: Queryable, ctx: Ctx, writes: HubWrite<CustomerRecord>[]): Promise<HubWrite<CustomerRecord>[]> {
+  for (const w of writes) w.hubId ??= timeOrderedUuid();
+  const rows = writes.map((w) => {
+    const { entity: _e, externalId: _x, remoteUpdatedAt: _u, ...data } = w.record;
+    return { id: w.hubId, email: w.record.email ?? null, first_name: w.record.firstName ?? null, last_name: w.record.lastName ?? null, data, hash: w.hash };
+  });
+  await tx.query(
+    `INSERT INTO customers (id, tenant_id, email, first_name, last_name, data, content_hash)
+     SELECT r.id, $1, r.email, r.first_name, r.last_name, r.data, r.hash
+       FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, email text, first_name text, last_name text, data jsonb, hash text)
+     ON CONFLICT (id) DO UPDATE
+        SET email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+            data = EXCLUDED.data, content_hash = EXCLUDED.content_hash, updated_at = now(), deleted_at = NULL`,
+    [ctx.tenantId, json(rows)],
+  );
+  return writes;
+}
+
+export async function upsertCatalogItems(tx: Queryable, ctx: Ctx, writes: HubWrite<CatalogItemRecord>[]): Promise<HubWrite<CatalogItemRecord>[]> {
+  const rows = writes.map((w) => {
+    const { entity: _e, remoteUpdatedAt: _u, ...data } = w.record;
+    return {
+      id: w.hubId ?? timeOrderedUuid(),
+      external_id: w.record.externalId,
+      product_external_id: w.record.productExternalId,
+      product_name: w.record.productName ?? null,
+      variant_name: w.record.variantName ?? null,
+      price: w.record.price ?? null,
+      currency: w.record.currency ?? null,
+      in_stock: w.record.inStock ?? null,
+      data,
+      hash: w.hash,
+    };
+  });
+  const { rows: ids } = await tx.query<{ id: string; external_id: string }>(
+    `INSERT INTO catalog_items (id, tenant_id, connection_id, external_id, product_external_id, product_name, variant_name, price, currency, in_stock, data, content_hash)
+     SELECT r.id, $1, $2, r.external_id, r.product_external_id, r.product_name, r.variant_name, r.price, r.currency, r.in_stock, r.data, r.hash
+       FROM jsonb_to_recordset($3::jsonb) AS r(id uuid, external_id text, product_external_id text, product_name text, variant_name text,
+                                               price numeric, currency text, in_stock boolean, data jsonb, hash text)
+     ON CONFLICT (connection_id, external_id) DO UPDATE
+        SET product_external_id = EXCLUDED.product_external_id, product_name = EXCLUDED.product_name,
+            variant_name = EXCLUDED.variant_name, price = EXCLUDED.price, currency = EXCLUDED.currency,
+            in_stock = EXCLUDED.in_stock, data = EXCLUDED.data, content_hash = EXCLUDED.content_hash,
+            updated_at = now(), deleted_at = NULL
+     RETURNING id, external_id`,
+    [ctx.tenantId, ctx.connectionId, json(rows)],
+  );
+  const idByExternal = new Map(ids.map((r) => [r.external_id, r.id]));
+  for (const w of writes) w.hubId = idByExternal.get(w.record.externalId) ?? w.hubId;
+  return writes;
+}
+
+export async function upsertStockLevels(
+  tx: Queryable,
+  ctx: Ctx,
+  writes: HubWrite<StockLevelRecord>[],
+): Promise<{ written: HubWrite<StockLevelRecord>[]; rejected: { record: StockLevelRecord; reason: string }[] }> {
+  // Stock is kept per SKU and location; the SKU comes from the record or from the linked product.
+  const productIds = [...new Set(writes.map((w) => w.record.productExternalId))];
+  const { rows } = await tx.query<{ external_id: string; product_id: string; sku: string | null }>(
+    `SELECT l.external_id, p.id AS product_id, p.sku FROM links l JOIN products p ON p.id = l.hub_id
+      WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.external_id = ANY($3::text[])`,
+    [ctx.tenantId, ctx.connectionId, productIds],
+  );
+  const product = new Map(rows.map((r) => [r.external_id, r]));
+  const written: HubWrite<StockLevelRecord>[] = [];
+  const rejected: { record: StockLevelRecord; reason: string }[] = [];
+  const payload = [];
+  for (const w of writes) {
+    const p = product.get(w.record.productExternalId);
+    const sku = w.record.sku ?? p?.sku ?? null;
+    if (!sku) {
+      rejected.push({ record: w.record, reason: `stock for product ${w.record.productExternalId}, which the hub does not know (pull products first)` });
+      continue;
+    }
+    written.push(w);
+    payload.push({
+      key: w.key,
+      product_id: p?.product_id ?? null,
+      sku,
+      location_id: w.record.locationId,
+      available: w.record.available,
+      reserved: w.record.reserved ?? 0,
+      announced: w.record.announced ?? 0,
+      hash: w.hash,
+    });
+  }
+  if (payload.length === 0) return { written, rejected };
+  const { rows: ids } = await tx.query<{ id: string; sku: string; location_id: string }>(
+    `INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available, reserved, announced, content_hash)
+     SELECT $1, r.product_id, r.sku, r.location_id, r.available, r.reserved, r.announced, r.hash
+       FROM jsonb_to_recordset($2::jsonb) AS r(product_id uuid, sku text, location_id text, available int, reserved int, announced int, hash text)
+     ON CONFLICT (tenant_id, sku, location_id) DO UPDATE
+        SET product_id = coalesce(EXCLUDED.product_id, stock_levels.product_id), available = EXCLUDED.available,
+            reserved = EXCLUDED.reserved, announced = EXCLUDED.announced, content_hash = EXCLUDED.content_hash, updated_at = now()
+     RETURNING id, sku, location_id`,
+    [ctx.tenantId, json(payload)],
+  );
+  const idOf = new Map(ids.map((r) => [`${r.sku}@${r.location_id}`, r.id]));
+  for (const [i, w] of written.entries()) w.hubId = idOf.get(`${payload[i]!.sku}@${payload[i]!.location_id}`) ?? null;
+  return { written: written.filter((w) => w.hubId), rejected };
+}
+
+export async function upsertOrders(tx: Queryable, ctx: Ctx, writes: HubWrite<OrderRecord>[]): Promise<HubWrite<OrderRecord>[]> {
+  for (const w of writes) w.hubId ??= timeOrderedUuid();
+  const customerIds = [...new Set(writes.map((w) => w.record.customer?.externalId).filter((x): x is string => !!x))];
+  const customer = new Map<string, string>();
+  if (customerIds.length > 0) {
+    const { rows } = await tx.query<{ external_id: string; hub_id: string }>(
+      `SELECT external_id, hub_id FROM links WHERE tenant_id = $1 AND connection_id = $2 AND entity = 'customer'
+          AND external_id = ANY($3::text[]) AND deleted_at IS NULL`,
+      [ctx.tenantId, ctx.connectionId, customerIds],
+    );
+    for (const r of rows) customer.set(r.external_id, r.hub_id);
+  }
+  const rows = writes.map((w) => {
+    const { entity: _e, externalId: _x, remoteUpdatedAt: _u, lines: _l, ...data } = w.record;
+    return {
+      id: w.hubId,
+      customer_id: (w.record.customer?.externalId && customer.get(w.record.customer.externalId)) || null,
+      number: w.record.number ?? null,
+      status: w.record.status ?? null,
+      financial_status: w.record.financialStatus ?? null,
+      fulfillment_status: w.record.fulfillmentStatus ?? null,
+      currency: w.record.currency ?? null,
+      total: w.record.totals?.total ?? null,
+      placed_at: w.record.placedAt ?? null,
+      data,
+      hash: w.hash,
+    };
+  });
+  await tx.query(
+    `INSERT INTO orders (id, tenant_id, customer_id, number, status, financial_status, fulfillment_status, currency, total, placed_at, data, content_hash)
+     SELECT r.id, $1, r.customer_id, r.number, r.status, r.financial_status, r.fulfillment_status, r.currency, r.total, r.placed_at, r.data, r.hash
+       FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, customer_id uuid, number text, status text, financial_status text, fulfillment_status text,
+                                               currency text, total numeric, placed_at timestamptz, data jsonb, hash text)
+     ON CONFLICT (id) DO UPDATE
+        SET customer_id = coalesce(EXCLUDED.customer_id, orders.customer_id), number = EXCLUDED.number, status = EXCLUDED.status,
+            financial_status = EXCLUDED.financial_status, fulfillment_status = EXCLUDED.fulfillment_status,
+            currency = EXCLUDED.currency, total = EXCLUDED.total, placed_at = EXCLUDED.placed_at, data = EXCLUDED.data,
+            content_hash = EXCLUDED.content_hash, updated_at = now(), deleted_at = NULL`,
+    [ctx.tenantId, json(rows)],
+  );
+  // Lines are replaced as a whole: a changed order's line set is its new truth. Only an order that
+  // had a link can have lines; one without got its id just now.
+  const ids = writes.filter((w) => w.linked).map((w) => w.hubId);
+  if (ids.length > 0) await tx.query('DELETE FROM order_lines WHERE tenant_id = $1 AND order_id = ANY($2::uuid[])', [ctx.tenantId, ids]);
+  const lines = writes.flatMap((w) =>
+    w.record.lines.map((l, i) => ({
+      order_id: w.hubId,
+      line_no: i + 1,
+      external_id: l.externalId,
+      sku: l.sku ?? null,
+      name: l.name ?? null,
+      quantity: l.quantity,
+      unit_price: l.unitPrice ?? null,
+      total: l.total ?? null,
+    })),
+  );
+  if (lines.length > 0) {
+    await tx.query(
+      `INSERT INTO order_lines (tenant_id, order_id, line_no, external_id, sku, product_id, name, quantity, unit_price, total)
+       SELECT $1, r.order_id, r.line_no, r.external_id, r.sku,
+              (SELECT p.id FROM products p WHERE p.tenant_id = $1 AND p.sku = r.sku AND p.deleted_at IS NULL LIMIT 1),
+              r.name, r.quantity, r.unit_price, r.total
+         FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, line_no int, external_id text, sku text, name text,
+                                                 quantity int, unit_price numeric, total numeric)`,
+      [ctx.tenantId, json(lines)],
+    );
+  }
+  return writes;
+}

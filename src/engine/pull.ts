@@ -1,0 +1,239 @@
+// The page loop of a pull run (DESIGN.md 5.1). For every page: fetch, map, validate, then ONE
+// transaction writes the changed records, the dead letters, the checkpoint and the run's progress.
+// A crash at any instant therefore resumes from the last committed page, re-fetching at most one.
+import type { Stream, SyncMode } from '../connectors/types.js';
+import { isSyncError, SyncError } from '../core/errors.js';
+import { contentHash, stableStringify } from '../core/hash.js';
+import { type CanonicalRecord, type InvalidRecord, isInvalidRecord, parseCanonicalRecord } from '../core/records.js';
+import { RetryBudget } from '../core/retry-budget.js';
+import { nextDelay } from '../core/retry.js';
+import type { Db } from '../store/db.js';
+import { updateConnection } from '../store/connections.js';
+import { applyRecords } from './apply.js';
+import { type CheckpointEnvelope, loadCheckpoint, markSuccess, saveCheckpoint, startingPoint } from './checkpoints.js';
+import { insertDeadLetters } from './dead-letters.js';
+import { abortableSleep } from '../connectors/limiter.js';
+import { PlannerStats } from './planner-stats.js';
+import { ProgressWriter } from './progress.js';
+import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
+import { EMPTY_COUNTS, finishRun, INITIAL_PROGRESS, type RunCounts, type RunOutcome, type RunProgress, type RunRow } from './runs.js';
+import { sweepUnseen } from './sweep.js';
+
+export interface PullOptions {
+  /** Attempts to commit a page before it goes to dead letters as a whole. */
+  pageWriteAttempts: number;
+  /** Mark-and-sweep guard: never delete more than this share of live rows in one pass. */
+  maxDeleteRatio: number;
+}
+
+export interface RunControl {
+  signal: AbortSignal;
+  owner: string;
+}
+
+/** Maps a page; anything that does not come out as a valid canonical record becomes an InvalidRecord. */
+export function mapPage(stream: Stream<unknown, unknown, unknown>, items: unknown[]): { records: CanonicalRecord[]; invalid: InvalidRecord[] } {
+  const records: CanonicalRecord[] = [];
+  const invalid: InvalidRecord[] = [];
+  for (const raw of items) {
+    let mapped: (CanonicalRecord | InvalidRecord)[];
+    try {
+      mapped = stream.toRecords(raw);
+    } catch (err) {
+      invalid.push({ raw, reason: `mapping failed: ${(err as Error).message}` });
+      continue;
+    }
+    for (const m of mapped) {
+      if (isInvalidRecord(m)) {
+        invalid.push(m);
+        continue;
+      }
+      const checked = parseCanonicalRecord(m);
+      if (checked.ok) records.push(checked.record);
+      else invalid.push({ entity: m.entity, externalId: 'externalId' in m ? String(m.externalId) : undefined, raw, reason: checked.reason });
+    }
+  }
+  return { records, invalid };
+}
+
+function outcomeOf(err: unknown): { outcome: RunOutcome; error: RunRow['error'] } {
+  const e = isSyncError(err) ? err : new SyncError('internal_error', (err as Error)?.message ?? String(err), { cause: err });
+  const outcome: RunOutcome = e.code === 'deadline_exceeded' ? 'timed_out' : e.code === 'cancelled' ? 'cancelled' : 'failed';
+  return { outcome, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+}
+
+export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOptions, run: RunRow, control: RunControl): Promise<RunRow | null> {
+  const key = { tenantId: run.tenant_id, connectionId: run.connection_id, stream: run.stream };
+  const counts: RunCounts = { ...EMPTY_COUNTS, ...run.counts };
+  const progress: RunProgress = { ...INITIAL_PROGRESS, ...run.progress, stage: 'starting', rateLimitedUntil: null };
+  const writer = new ProgressWriter(deps.db, run.tenant_id, run.id, control.owner, 500, (err) => deps.logger.warn({ err }, 'progress update failed'));
+  const log = { runId: run.id, connectionId: run.connection_id, stream: run.stream };
+  const finish = (outcome: RunOutcome, error: RunRow['error'] = null) => {
+    writer.cancel();
+    progress.stage = 'done';
+    progress.rateLimitedUntil = null;
+    return deps.db.withTenant(run.tenant_id, (tx) => finishRun(tx, run.id, control.owner, outcome, { progress, counts, error }));
+  };
+
+  try {
+    const conn = await loadConnectionForSync(deps, run.tenant_id, run.connection_id);
+    const stream = conn.connector.streams.find((s) => s.name === run.stream) as Stream<unknown, unknown, unknown> | undefined;
+    if (!stream) throw new SyncError('config_invalid', `${conn.platform} has no stream "${run.stream}"`);
+
+    const stats = new PlannerStats(deps.db, stream.entity, (err) => deps.logger.warn({ ...log, err }, 'could not refresh planner statistics'));
+    const budget = new RetryBudget();
+    const ctx = buildCtx(deps, conn, {
+      signal: control.signal,
+      budget,
+      startedAt: run.started_at ?? new Date(),
+      hooks: {
+        onRateLimited: (until) => {
+          progress.stage = 'rate_limited';
+          progress.rateLimitedUntil = new Date(until).toISOString();
+          writer.update(progress);
+        },
+        onRetry: ({ error }) => {
+          progress.retries++;
+          progress.message = error.message;
+          writer.update(progress);
+        },
+      },
+    });
+
+    const checkpoint = await deps.db.withTenant(run.tenant_id, (tx) => loadCheckpoint(tx, run.tenant_id, run.connection_id, run.stream));
+    const start = startingPoint(checkpoint.envelope, run.id, run.mode as SyncMode);
+    let version = checkpoint.version;
+    let cursor: unknown = null;
+    if (start.cursor !== null && start.cursor !== undefined) {
+      const valid = stream.cursor.safeParse(start.cursor);
+      if (valid.success) cursor = valid.data;
+      else deps.logger.warn({ ...log, issues: valid.error.issues }, 'stored checkpoint does not fit the stream; starting over');
+    }
+    if (start.resumed) deps.logger.info({ ...log, passId: start.passId }, 'resuming from checkpoint');
+    const passId = start.passId;
+
+    // Loop guard: a cursor or a page content seen before in this run means the source is looping.
+    const seenCursors = new Set<string>([stableStringify(cursor ?? null)]);
+    const seenPages = new Set<string>();
+    let done = false;
+
+    while (!done) {
+      control.signal.throwIfAborted();
+      progress.stage = 'fetching';
+      const page = await stream.fetchPage(ctx, cursor, run.mode as SyncMode);
+      control.signal.throwIfAborted();
+      const pageHash = page.items.length > 0 ? contentHash(page.items) : null;
+      const nextKey = stableStringify(page.next ?? null);
+      if ((pageHash && seenPages.has(pageHash)) || (!page.done && seenCursors.has(nextKey))) {
+        throw new SyncError('pagination_loop', `the source returned ${pageHash && seenPages.has(pageHash) ? 'a page it had already returned' : 'a cursor it had already returned'} on page ${progress.page + 1}; stopping instead of looping`, {
+          details: { page: progress.page + 1, cursor: page.next },
+        });
+      }
+      if (pageHash) seenPages.add(pageHash);
+      seenCursors.add(nextKey);
+
+      const { records, invalid } = mapPage(stream, page.items);
+      const envelope: CheckpointEnvelope = { passId, passMode: run.mode as SyncMode, passComplete: page.done, cursor: page.next };
+      progress.stage = 'writing';
+      progress.page++;
+      progress.processed += page.items.length;
+      progress.total = page.total ?? progress.total;
+      progress.rateLimitedUntil = null;
+
+      version = await commitPage(deps, opts, control, run, {
+        records, invalid, items: page.items, envelope, version, counts, progress,
+        passId: run.mode === 'full' ? passId : null,
+        origin: conn.platform,
+      });
+      budget.progress();
+      await stats.afterPage(progress.processed);
+      cursor = page.next;
+      done = page.done;
+    }
+
+    if (run.mode === 'full' && counts.deadLetters === 0) {
+      progress.stage = 'sweeping';
+      const swept = await deps.db.withTenant(run.tenant_id, (tx) =>
+        sweepUnseen(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, entity: stream.entity, passId }, opts.maxDeleteRatio),
+      );
+      counts.deleted += swept.deleted;
+      if (swept.skipped) progress.message = `sweep skipped: ${swept.skipped}`;
+    }
+    await deps.db.withTenant(run.tenant_id, (tx) => markSuccess(tx, key));
+    return await finish(counts.deadLetters > 0 ? 'partial' : 'succeeded');
+  } catch (err) {
+    const reason = control.signal.aborted ? control.signal.reason : err;
+    if (isSyncError(reason) && reason.code === 'conflict') {
+      // The lease was lost: another worker owns the run now. Leave it alone.
+      writer.cancel();
+      deps.logger.warn({ ...log, err: reason }, 'run lease lost; stopping without finishing');
+      return null;
+    }
+    const { outcome, error } = outcomeOf(reason);
+    if (error?.code === 'upstream_auth') {
+      // Also set by the HTTP client's hook; awaited here so the run never ends before the connection says so.
+      await deps.db
+        .withTenant(run.tenant_id, (tx) => updateConnection(tx, deps.box, run.tenant_id, run.connection_id, { status: 'needs_reauth', statusReason: error.message }))
+        .catch((err) => deps.logger.warn({ err }, 'could not mark the connection needs_reauth'));
+    }
+    deps.logger[outcome === 'failed' ? 'warn' : 'info']({ ...log, outcome, error }, 'run ended early');
+    return await finish(outcome, error);
+  }
+}
+
+interface PageWrite {
+  records: CanonicalRecord[];
+  invalid: InvalidRecord[];
+  items: unknown[];
+  envelope: CheckpointEnvelope;
+  version: number;
+  counts: RunCounts;
+  progress: RunProgress;
+  passId: string | null;
+  /** The platform the records come from (field provenance, audit log). */
+  origin: string;
+}
+
+/** One transaction: records + dead letters + checkpoint + progress. Retried; then the page itself is dead-lettered. */
+async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, control: RunControl, run: RunRow, p: PageWrite): Promise<number> {
+  const applyCtx = { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, origin: p.origin, passId: p.passId };
+  let lastError: unknown;
+  for (let attempt = 0; attempt < opts.pageWriteAttempts; attempt++) {
+    try {
+      return await deps.db.withTenant(run.tenant_id, async (tx) => {
+        const applied = await applyRecords(tx, applyCtx, p.records);
+        const dead = [
+          ...p.invalid.map((i) => ({ kind: 'record' as const, externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })),
+          ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: 'externalId' in r.record ? r.record.externalId : r.record.productExternalId, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),
+        ];
+        await insertDeadLetters(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, stream: run.stream }, dead);
+        const counts = { ...p.counts, added: p.counts.added + applied.added, updated: p.counts.updated + applied.updated, unchanged: p.counts.unchanged + applied.unchanged, deadLetters: p.counts.deadLetters + dead.length };
+        const version = await saveCheckpoint(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, stream: run.stream }, p.envelope, p.version, run.id, {
+          owner: control.owner,
+          progress: p.progress,
+          counts,
+        });
+        Object.assign(p.counts, counts);
+        return version;
+      });
+    } catch (err) {
+      if (isSyncError(err) && err.code === 'conflict') throw err; // lost lease: stop
+      lastError = err;
+      deps.logger.warn({ runId: run.id, attempt: attempt + 1, err }, 'page write failed');
+      const delay = nextDelay(attempt, { kind: 'transient' }, { baseMs: 100, capMs: 2_000 }) ?? 0;
+      await abortableSleep(delay, control.signal);
+    }
+  }
+  // The page cannot be written: keep it whole in dead letters, move on, and the run ends partial.
+  return deps.db.withTenant(run.tenant_id, async (tx) => {
+    await insertDeadLetters(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, stream: run.stream }, [
+      { kind: 'page', externalId: null, payload: { items: p.items, cursor: p.envelope.cursor }, reason: `page could not be written: ${(lastError as Error)?.message ?? lastError}`, errorCode: 'page_write_failed' },
+    ]);
+    p.counts.deadLetters += p.items.length;
+    return saveCheckpoint(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, stream: run.stream }, p.envelope, p.version, run.id, {
+      owner: control.owner,
+      progress: p.progress,
+      counts: p.counts,
+    });
+  });
+}
