@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestMigrationVersion, loadMigrations, migrate } from '../../src/store/migrate.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+
+describe('migrations', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb({ migrate: false });
+  });
+  afterAll(() => t?.cleanup());
+
+  it('apply in order once, then are a no-op', async () => {
+    const first = await migrate(t.db);
+    expect(first.applied).toEqual(loadMigrations().map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`));
+    expect(first.current).toBe(latestMigrationVersion());
+    const second = await migrate(t.db);
+    expect(second.applied).toEqual([]);
+  });
+
+  it('create every table of the data model', async () => {
+    const { rows } = await t.db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    );
+    const names = rows.map((r) => r.table_name);
+    for (const table of ['tenants', 'api_keys', 'connections', 'products', 'stock_levels', 'orders', 'order_lines', 'customers',
+      'catalog_items', 'links', 'sync_runs', 'stream_state', 'dead_letters', 'webhook_events', 'sync_log', 'conflicts']) {
+      expect(names).toContain(table);
+    }
+  });
+
+  it('allow one active run per connection and stream (single-flight index)', async () => {
+    await t.db.exec(`
+      INSERT INTO tenants (id, name) VALUES ('00000000-0000-0000-0000-000000000001', 't');
+      INSERT INTO connections (id, tenant_id, platform, name, credentials_enc)
+        VALUES ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-000000000001', 'emag', 'main', 'x');
+      INSERT INTO sync_runs (tenant_id, connection_id, stream, status)
+        VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000c1', 'orders', 'running');`);
+    await expect(
+      t.db.query(`INSERT INTO sync_runs (tenant_id, connection_id, stream) VALUES
+        ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000c1', 'orders')`),
+    ).rejects.toThrow(/duplicate key|unique/);
+    // a finished run does not block a new one
+    await t.db.query(`UPDATE sync_runs SET status = 'succeeded'`);
+    await t.db.query(`INSERT INTO sync_runs (tenant_id, connection_id, stream) VALUES
+      ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000c1', 'orders')`);
+  });
+});
