@@ -1,0 +1,63 @@
+// Benchmark runner: `npm run bench` runs every benchmark, `npm run bench -- <name> [<name> ...]`
+// runs the named ones. Each benchmark logs progress on stderr and prints exactly one JSON line with
+// its figures on stdout.
+//
+// Options (environment):
+//   BENCH_RECORDS          ingest: records per pull                        (default 50000)
+//   BENCH_PAGE_SIZE        page size of the pull and batch size of the raw insert (default 250, max 250)
+//   BENCH_ROUNDS           ingest: engine/raw pairs per driver, order alternating (default 2)
+//   BENCH_DRIVERS          ingest: comma list of pglite-memory, pglite-disk, postgres (default all)
+//   BENCH_DATABASE_URL     PostgreSQL server for the postgres driver; a bench_* database is created
+//                          and dropped on it (default TEST_DATABASE_URL or
+//                          postgres://postgres@127.0.0.1:5432/test); unreachable -> skipped
+//   BENCH_PROFILE=1        ingest: print the time per statement of the engine's pulls
+//   BENCH_MEMORY_RECORDS   memory: comma list of record counts (default 100000,1000000)
+//   BENCH_MEMORY_TIMEOUT_S memory: give up on one pull after this long (default 1800)
+//   BENCH_LOG_LEVEL        engine log level (default silent)
+//   BENCH_ORDERS           pull-budget: orders in the Shopify sandbox          (default 20000)
+//   BENCH_TIME_SCALE       pull-budget: sandbox time compression (default 20: restore 2000 points/s)
+//   BENCH_NAIVE_ORDERS     pull-budget: orders the naive baselines read       (default 2000)
+//   BENCH_CLIENTS          pull-budget: comma list of engine, naive-fixed-rate, naive-retry
+//   BENCH_BULK_ORDERS      bulk-memory: comma list of order counts (default 10000,100000)
+//   BENCH_BULK_DRIVER      bulk-memory: pglite (default) or postgres
+//   BENCH_HEAP_MB          bulk-memory: --max-old-space-size of each pull (default 128; 0 = none)
+import { runIngest } from './ingest.js';
+import { runMemory } from './memory.js';
+import { runPullBudget } from './pull-budget.js';
+import { runBulkMemory } from './bulk-memory.js';
+
+const BENCHES: Record<string, () => Promise<object>> = {
+  ingest: runIngest,
+  memory: runMemory,
+  'pull-budget': runPullBudget,
+  'bulk-memory': runBulkMemory,
+};
+
+function usage(): string {
+  return `usage: npm run bench [-- <${Object.keys(BENCHES).join('|')}> ...]\n` + 'options are environment variables; see bench/README.md\n';
+}
+
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+const unknown = args.filter((a) => !(a in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n${usage()}`);
+  process.exit(2);
+}
+
+const names = args.length > 0 ? args : Object.keys(BENCHES);
+let failed = false;
+for (const name of names) {
+  try {
+    const result = await BENCHES[name]!();
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } catch (err) {
+    failed = true;
+    process.stderr.write(`bench ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+  }
+}
+// Pools, timers or a stray socket must not keep a finished run alive.
+process.exit(failed ? 1 : 0);
