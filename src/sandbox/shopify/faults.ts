@@ -2,7 +2,7 @@
 // bulk operation failures and data quirks. Decisions come from a seeded random source, so a failing test
 // replays the same faults.
 import { z } from 'zod';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../common/random.js';
 
 const rate = z.number().min(0).max(1);
 

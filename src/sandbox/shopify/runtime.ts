@@ -1,6 +1,6 @@
 // Everything one sandbox instance holds, shared by its HTTP routes and its programmatic API.
-import { LeakyBucket } from './bucket.js';
-import { SandboxClock } from './clock.js';
+import { LeakyBucket } from '../common/bucket.js';
+import { SandboxClock } from '../common/clock.js';
 import { Faults } from './faults.js';
 import type { ResolvedOptions } from './options.js';
 import { RequestLog } from './request-log.js';

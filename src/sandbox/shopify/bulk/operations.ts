@@ -8,7 +8,7 @@ import { mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SandboxClock } from '../clock.js';
+import type { SandboxClock } from '../../common/clock.js';
 import type { Faults, FaultConfig } from '../faults.js';
 import { gid } from '../ids.js';
 import type { ShopifyStore } from '../store/store.js';

@@ -1,7 +1,7 @@
 // Deterministic shop data of any size: the same seed and counts always give the same records (ids,
 // names, prices, timestamps), so tests and benchmarks can compare runs. Timestamps spread over the year
 // before `baseTime` at second precision, so some records share an updatedAt, as real shops do.
-import { SeededRandom } from '../random.js';
+import { SeededRandom } from '../../common/random.js';
 import { floorToSecond } from '../ids.js';
 import type { ShopifyStore } from './store.js';
 import { createProduct, stockAt } from './product-writes.js';

@@ -3,7 +3,7 @@
 // times, then the subscription is deleted. Faults: drops, duplicates (same X-Shopify-Webhook-Id), late
 // deliveries and swapped order (a newer event for a resource delivered before an older one).
 import { createHash, randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../clock.js';
+import type { SandboxClock } from '../../common/clock.js';
 import type { Faults } from '../faults.js';
 import type { BulkOperations } from '../bulk/operations.js';
 import type { ChangeEvent } from '../store/events.js';

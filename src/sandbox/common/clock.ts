@@ -1,4 +1,4 @@
-// Sandbox time: timestamps are real wall-clock time, but platform durations (bucket restore, bulk
+// Sandbox time (shared by every platform simulator): timestamps are real wall-clock time, but platform durations (bucket restore, bulk
 // operation run time, webhook retry delays) are divided by the time scale so that a test can compress
 // minutes into milliseconds while keeping the shape of the behaviour.
 export class SandboxClock {

@@ -1,5 +1,6 @@
-// Leaky bucket used for both of Shopify's limits: GraphQL cost points (2000 restoring 100/s by default)
-// and REST request counts (40 leaking 2/s). Restore happens continuously at rate × timeScale.
+// Leaky bucket shared by the simulators: Shopify's GraphQL cost points (2000 restoring 100/s by default)
+// and REST request counts (40 leaking 2/s), eMAG's per-second and per-minute request buckets. Restore happens
+// continuously at rate × timeScale.
 import type { SandboxClock } from './clock.js';
 
 export interface BucketSettings {
