@@ -8,6 +8,12 @@ import type { CanonicalRecord, Entity, InvalidRecord, Platform } from '../core/r
 
 export type SyncMode = 'full' | 'incremental';
 
+/** Read access to this connection's links while a webhook event is applied. */
+export interface WebhookLookup {
+  /** The external id of the linked record whose links.platform_ids[key] is `value`, if any. */
+  externalIdByPlatformId(entity: Entity, key: string, value: string): Promise<string | null>;
+}
+
 /** One HTTP call, relative to the connection's base URL. */
 export interface HttpRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -89,6 +95,11 @@ export interface WebhookEvent {
   eventId: string;
   occurredAt: string | null;
   payload?: unknown;
+  /**
+   * A hint without data (e.g. Printful's catalog_price_changed names products, not prices): the
+   * stream's stored data is out of date, so the next DB-first read refreshes it.
+   */
+  marksStale?: boolean;
 }
 
 /** A product group (the platform's parent product) with its SKUs, as the hub wants it on the platform. */
@@ -147,11 +158,17 @@ export interface Connector<Cfg> {
   /** Writes to the platform (used by the bi-directional sync). */
   push?: PushOps<Cfg>;
   webhooks?: {
-    /** Signature check on the raw body; must fail closed (no secret => false) and be timing-safe. */
-    verify(req: RawRequest, secret: string | null): boolean;
+    /**
+     * Signature check on the raw body; must fail closed (no secret => false) and be timing-safe.
+     * `credentials` serve platforms with more than one secret (Printful: v2 signing key and v1 URL token).
+     */
+    verify(req: RawRequest, secret: string | null, credentials?: Record<string, unknown>): boolean;
     parse(req: RawRequest): WebhookEvent[];
-    /** Records an upsert event carries (empty when the payload is only a hint). */
-    toRecords?(event: WebhookEvent): (CanonicalRecord | InvalidRecord)[];
+    /**
+     * Records an upsert event carries (empty when the payload is only a hint). `lookup` resolves ids the
+     * payload gives in another form than the pull does (Shopify stock events name the inventory item).
+     */
+    toRecords?(event: WebhookEvent, lookup: WebhookLookup): (CanonicalRecord | InvalidRecord)[] | Promise<(CanonicalRecord | InvalidRecord)[]>;
     /** Which secret signs deliveries, when not the connection's own webhook secret (e.g. Shopify's app secret). */
     secretFrom?(credentials: Record<string, unknown>): string | null;
     /** Subscribes the platform's deliveries to `callbackUrl` (idempotent). */

@@ -114,7 +114,7 @@ export const SHARED_FIELDS = ['name', 'description', 'images', 'isActive'] as co
 export const STOCK_FIELDS = ['available', 'reserved', 'announced'] as const;
 
 /** Fields that identify a record or describe its provenance; they take part in no ownership rule. */
-export const PRODUCT_IDENTITY_FIELDS = ['entity', 'externalId', 'parentExternalId', 'group', 'remoteUpdatedAt'] as const;
+export const PRODUCT_IDENTITY_FIELDS = ['entity', 'externalId', 'parentExternalId', 'group', 'remoteUpdatedAt', 'catalogVariantId', 'platformIds'] as const;
 
 export type CommerceField = (typeof COMMERCE_FIELDS)[number];
 export type OpsField = (typeof OPS_FIELDS)[number];
@@ -132,6 +132,13 @@ export const ProductRecord = z.strictObject({
   parentExternalId: Id.nullable(),
   group: opt(ProductGroup),
   remoteUpdatedAt: opt(IsoDateTime),
+  /** The Printful catalog variant (catalog_items.external_id) a print-on-demand SKU is made from. */
+  catalogVariantId: opt(Id),
+  /**
+   * Further platform ids of the SKU (Shopify: its inventory item). Kept on the link (links.platform_ids),
+   * never in hub columns: they identify the SKU on one connection only.
+   */
+  platformIds: opt(z.record(z.string(), z.string().min(1))),
 
   // commerce-owned
   price: opt(Money),

@@ -124,20 +124,22 @@ function linksAndLogSql(hub?: HubStatementPart): string {
   return `
   WITH r AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($6::jsonb)
-             AS r(new_link_id uuid, hub_id uuid, external_id text, parent_external_id text, hash text, remote_updated_at timestamptz,
-                  action text${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
+             AS r(new_link_id uuid, hub_id uuid, external_id text, parent_external_id text, platform_ids jsonb, hash text,
+                  remote_updated_at timestamptz, action text${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
        fresh_links AS (
-         INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id,
+         INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
                             last_pulled_hash, remote_updated_at, last_seen_run_id)
-         SELECT r.new_link_id, $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, r.hash, r.remote_updated_at, $4
+         SELECT r.new_link_id, $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'),
+                r.hash, r.remote_updated_at, $4
            FROM r WHERE r.new_link_id IS NOT NULL),
        known_links AS (
-         INSERT INTO links (tenant_id, entity, hub_id, connection_id, external_id, parent_external_id,
+         INSERT INTO links (tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
                             last_pulled_hash, remote_updated_at, last_seen_run_id)
-         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, r.hash, r.remote_updated_at, $4
+         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'), r.hash, r.remote_updated_at, $4
            FROM r WHERE r.new_link_id IS NULL
          ON CONFLICT (connection_id, entity, external_id) DO UPDATE
             SET hub_id = EXCLUDED.hub_id, parent_external_id = EXCLUDED.parent_external_id,
+                platform_ids = links.platform_ids || EXCLUDED.platform_ids,
                 last_pulled_hash = EXCLUDED.last_pulled_hash,
                 remote_updated_at = greatest(links.remote_updated_at, EXCLUDED.remote_updated_at),
                 last_seen_run_id = coalesce(EXCLUDED.last_seen_run_id, links.last_seen_run_id),
@@ -157,6 +159,7 @@ async function writeLinksAndLog(tx: Queryable, ctx: ApplyContext, entity: Entity
     hub_id: w.hubId,
     external_id: w.key,
     parent_external_id: w.record.entity === 'product' ? w.record.parentExternalId : null,
+    platform_ids: w.record.entity === 'product' ? (w.record.platformIds ?? null) : null,
     hash: w.hash,
     remote_updated_at: 'remoteUpdatedAt' in w.record ? (w.record.remoteUpdatedAt ?? null) : null,
     action: w.isNew ? 'create' : 'update',

@@ -27,7 +27,7 @@ const json = (v: unknown) => JSON.stringify(v);
 
 /** Record fields that are hub data (identity and timestamps live on the link). */
 function productData(r: ProductRecord): Record<string, unknown> {
-  const { entity: _e, externalId: _x, parentExternalId: _p, remoteUpdatedAt: _u, ...data } = r;
+  const { entity: _e, externalId: _x, parentExternalId: _p, remoteUpdatedAt: _u, platformIds: _i, ...data } = r;
   return data;
 }
 
@@ -146,9 +146,15 @@ export async function upsertCatalogItems(tx: Queryable, ctx: Ctx, writes: HubWri
        FROM jsonb_to_recordset($3::jsonb) AS r(id uuid, external_id text, product_external_id text, product_name text, variant_name text,
                                                price numeric, currency text, in_stock boolean, data jsonb, hash text)
      ON CONFLICT (connection_id, external_id) DO UPDATE
-        SET product_external_id = EXCLUDED.product_external_id, product_name = EXCLUDED.product_name,
-            variant_name = EXCLUDED.variant_name, price = EXCLUDED.price, currency = EXCLUDED.currency,
-            in_stock = EXCLUDED.in_stock, data = EXCLUDED.data, content_hash = EXCLUDED.content_hash,
+        -- A field the record leaves out keeps its value (a webhook carrying only availability must not
+        -- blank the price); a field it sets to null is cleared.
+        SET product_external_id = EXCLUDED.product_external_id,
+            product_name = CASE WHEN EXCLUDED.data ? 'productName' THEN EXCLUDED.product_name ELSE catalog_items.product_name END,
+            variant_name = CASE WHEN EXCLUDED.data ? 'variantName' THEN EXCLUDED.variant_name ELSE catalog_items.variant_name END,
+            price = CASE WHEN EXCLUDED.data ? 'price' THEN EXCLUDED.price ELSE catalog_items.price END,
+            currency = CASE WHEN EXCLUDED.data ? 'currency' THEN EXCLUDED.currency ELSE catalog_items.currency END,
+            in_stock = CASE WHEN EXCLUDED.data ? 'inStock' THEN EXCLUDED.in_stock ELSE catalog_items.in_stock END,
+            data = catalog_items.data || EXCLUDED.data, content_hash = EXCLUDED.content_hash,
             updated_at = now(), deleted_at = NULL
      RETURNING id, external_id`,
     [ctx.tenantId, ctx.connectionId, json(rows)],
@@ -188,16 +194,18 @@ export async function upsertStockLevels(
       sku,
       location_id: w.record.locationId,
       available: w.record.available,
-      reserved: w.record.reserved ?? 0,
-      announced: w.record.announced ?? 0,
+      // Absent = not reported (a Shopify stock webhook carries `available` only): the stored value stays.
+      reserved: w.record.reserved ?? null,
+      announced: w.record.announced ?? null,
       hash: w.hash,
     });
   }
   if (payload.length === 0) return { written, rejected };
   const { rows: ids } = await tx.query<{ id: string; sku: string; location_id: string }>(
     `INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available, reserved, announced, content_hash)
-     SELECT $1, r.product_id, r.sku, r.location_id, r.available, r.reserved, r.announced, r.hash
+     SELECT $1, r.product_id, r.sku, r.location_id, r.available, coalesce(r.reserved, s.reserved, 0), coalesce(r.announced, s.announced, 0), r.hash
        FROM jsonb_to_recordset($2::jsonb) AS r(product_id uuid, sku text, location_id text, available int, reserved int, announced int, hash text)
+       LEFT JOIN stock_levels s ON s.tenant_id = $1 AND s.sku = r.sku AND s.location_id = r.location_id
      ON CONFLICT (tenant_id, sku, location_id) DO UPDATE
         SET product_id = coalesce(EXCLUDED.product_id, stock_levels.product_id), available = EXCLUDED.available,
             reserved = EXCLUDED.reserved, announced = EXCLUDED.announced, content_hash = EXCLUDED.content_hash, updated_at = now()

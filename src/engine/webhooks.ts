@@ -2,7 +2,7 @@
 // closed) -> store in webhook_events, deduplicated on the platform's delivery id -> answer at once ->
 // apply asynchronously. An event older than what the hub already holds for a record (the link's
 // remote_updated_at) is recorded but not applied, so out-of-order deliveries never regress the hub.
-import type { RawRequest, WebhookEvent } from '../connectors/types.js';
+import type { RawRequest, WebhookEvent, WebhookLookup } from '../connectors/types.js';
 import { SyncError } from '../core/errors.js';
 import { type CanonicalRecord, isInvalidRecord, parseCanonicalRecord, recordKey } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
@@ -28,7 +28,7 @@ export async function receiveWebhook(deps: ContextDeps, platform: string, connec
   const tenantId = row.tenant_id;
   const secrets = await deps.db.withTenant(tenantId, (tx) => loadConnectionSecrets(tx, deps.box, tenantId, connectionId));
   const secret = secrets?.webhookSecret ?? connector.webhooks.secretFrom?.(secrets?.credentials ?? {}) ?? null;
-  if (!connector.webhooks.verify(req, secret)) {
+  if (!connector.webhooks.verify(req, secret, secrets?.credentials ?? {})) {
     throw new SyncError('webhook_signature_invalid', secret ? 'webhook signature does not match' : 'no webhook secret is configured for this connection; deliveries are refused');
   }
   const events = connector.webhooks.parse(req);
@@ -86,7 +86,7 @@ async function applyEvent(
   deps: ContextDeps,
   at: { tenantId: string; connectionId: string; platform: string },
   ev: WebhookEvent,
-  toRecords: ((e: WebhookEvent) => unknown[]) | undefined,
+  toRecords: ((e: WebhookEvent, lookup: WebhookLookup) => unknown[] | Promise<unknown[]>) | undefined,
 ): Promise<{ status: 'applied' | 'ignored' | 'failed'; note?: string }> {
   if (ev.stream === 'app' && ev.op === 'delete') {
     // The merchant uninstalled the app: the token is dead; stop syncing until reconnected.
@@ -94,7 +94,24 @@ async function applyEvent(
     return { status: 'applied', note: 'connection disabled' };
   }
   if (ev.op === 'delete') return deleteByEvent(tx, at, ev);
-  const mapped = (toRecords?.(ev) ?? []) as (CanonicalRecord | { raw: unknown; reason: string })[];
+  if (ev.marksStale) {
+    // No data to apply: the stream's stored data is out of date, so DB-first reads refresh it next.
+    await tx.query('UPDATE stream_state SET last_success_at = NULL WHERE tenant_id = $1 AND connection_id = $2 AND stream = $3', [at.tenantId, at.connectionId, ev.stream]);
+    return { status: 'applied', note: `${ev.stream} marked stale` };
+  }
+  const lookup: WebhookLookup = {
+    async externalIdByPlatformId(entity, key, value) {
+      const { rows } = await tx.query<{ external_id: string }>(
+        `SELECT external_id FROM links
+          WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND deleted_at IS NULL
+            AND platform_ids <> '{}'::jsonb AND platform_ids @> jsonb_build_object($4::text, $5::text)
+          LIMIT 1`,
+        [at.tenantId, at.connectionId, entity, key, value],
+      );
+      return rows[0]?.external_id ?? null;
+    },
+  };
+  const mapped = ((await toRecords?.(ev, lookup)) ?? []) as (CanonicalRecord | { raw: unknown; reason: string })[];
   const valid: CanonicalRecord[] = [];
   const invalid: { raw: unknown; reason: string }[] = [];
   for (const m of mapped) {

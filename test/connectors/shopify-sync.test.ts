@@ -23,7 +23,9 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(seed: Parameters<ShopifySandbox['seed']>[0], sandbox: Parameters<typeof startShopifySandbox>[0] = {}, apiVersion = '2026-07'): Promise<Harness> {
+async function harness(
+  seed: Parameters<ShopifySandbox['seed']>[0], sandbox: Parameters<typeof startShopifySandbox>[0] = {}, apiVersion = '2026-07', mode: 'graphql' | 'rest' = 'graphql',
+): Promise<Harness> {
   const t = await createTestDb();
   const sb = await startShopifySandbox({ timeScale: 50, ...sandbox });
   sb.seed(seed);
@@ -32,7 +34,7 @@ async function harness(seed: Parameters<ShopifySandbox['seed']>[0], sandbox: Par
   const conn = await t.db.withTenant(tenant.id, (tx) =>
     insertConnection(tx, box, {
       tenantId: tenant.id, platform: 'shopify', name: 'shop',
-      settings: { shopDomain: 'sandbox-shop.myshopify.com', baseUrl: sb.url, apiVersion, mode: 'graphql' },
+      settings: { shopDomain: 'sandbox-shop.myshopify.com', baseUrl: sb.url, apiVersion, mode },
       credentials: { accessToken: 'shpat_sandbox', apiSecret: 'sandbox-api-secret' },
     }),
   );
@@ -59,8 +61,16 @@ async function harness(seed: Parameters<ShopifySandbox['seed']>[0], sandbox: Par
 /** The shop's truth and the hub's copy, in the same shape. */
 async function compare(h: Harness) {
   const products = h.sb.store && (await (await fetch(`${h.sb.url}/_sandbox/data/products`)).json()) as {
-    title: string; variants: { gid: string; sku: string | null; price: string; title: string }[];
+    title: string; variants: { gid: string; sku: string | null; price: string; title: string; inventory: { locationId: number; available: number }[] }[];
   }[];
+  const expectedStock = products
+    .flatMap((p) => p.variants.flatMap((v) => v.inventory.map((l) => ({ variant: v.gid, location: `gid://shopify/Location/${l.locationId}`, available: l.available }))))
+    .sort((a, b) => `${a.variant}@${a.location}`.localeCompare(`${b.variant}@${b.location}`));
+  const hubStock = (await h.t.db.query<{ variant: string; location: string; available: number }>(
+    `SELECT pl.external_id AS variant, s.location_id AS location, s.available FROM links sl JOIN stock_levels s ON s.id = sl.hub_id
+       JOIN links pl ON pl.connection_id = sl.connection_id AND pl.entity = 'product' AND pl.hub_id = s.product_id
+      WHERE sl.connection_id = $1 AND sl.entity = 'stock_level' AND sl.deleted_at IS NULL ORDER BY pl.external_id || '@' || s.location_id`,
+    [h.connectionId])).rows;
   const expectedVariants = products
     .flatMap((p) => p.variants.map((v) => ({ id: v.gid, sku: v.sku || null, price: v.price, name: v.title === 'Default Title' ? p.title : `${p.title} - ${v.title}` })))
     .sort((a, b) => a.id.localeCompare(b.id));
@@ -78,8 +88,8 @@ async function compare(h: Harness) {
     `SELECT l.external_id AS id, c.email FROM links l JOIN customers c ON c.id = l.hub_id WHERE l.connection_id = $1 AND l.entity = 'customer' AND l.deleted_at IS NULL ORDER BY 1`,
     [h.connectionId])).rows;
   return {
-    hub: { variants: hubVariants, orders: hubOrders, customers: hubCustomers },
-    shop: { variants: expectedVariants, orders: expectedOrders, customers: customers.map((c) => ({ id: c.gid, email: c.email })).sort((a, b) => a.id.localeCompare(b.id)) },
+    hub: { variants: hubVariants, stock: hubStock, orders: hubOrders, customers: hubCustomers },
+    shop: { variants: expectedVariants, stock: expectedStock, orders: expectedOrders, customers: customers.map((c) => ({ id: c.gid, email: c.email })).sort((a, b) => a.id.localeCompare(b.id)) },
   };
 }
 
@@ -101,6 +111,12 @@ describe('Shopify connector against the sandbox', () => {
     let c = await compare(h);
     expect(c.hub).toEqual(c.shop);
     expect(c.hub.variants.length).toBe(120);
+    expect(c.hub.stock.length).toBeGreaterThanOrEqual(120); // every SKU stocked at one location or more
+    // Each SKU's link keeps its inventory item, which stock webhooks name instead of the variant.
+    const withItem = (await h.t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM links WHERE connection_id = $1 AND entity = 'product' AND platform_ids->>'inventoryItemId' LIKE 'gid://shopify/InventoryItem/%'`,
+      [h.connectionId])).rows[0]!.n;
+    expect(withItem).toBe(120);
 
     // Merchant edits, then an incremental pull picks them up.
     const products = (await (await fetch(`${h.sb.url}/_sandbox/data/products`)).json()) as { id: number }[];
@@ -112,6 +128,28 @@ describe('Shopify connector against the sandbox', () => {
     c = await compare(h);
     expect(c.hub).toEqual(c.shop);
     expect(c.hub.variants.find((v) => v.name.startsWith('Renamed board'))).toBeTruthy();
+  });
+
+  it('in REST legacy mode, full and incremental pulls make the hub equal to the shop, within the leaky bucket', async () => {
+    h = await harness({ products: 30, variantsPerProduct: 2, orders: 600, linesPerOrder: 2, customers: 40, locations: 1, seed: 11 }, {}, '2024-10', 'rest');
+    const runs = await h.sync('full');
+    expect(runs.map((r) => [r.stream, r.status, r.error?.message ?? ''])).toEqual([['customers', 'succeeded', ''], ['products', 'succeeded', ''], ['orders', 'succeeded', '']]);
+    let c = await compare(h);
+    const { stock: _hubStock, ...hub } = c.hub; // REST products carry no stock per location
+    const { stock: _shopStock, ...shop } = c.shop;
+    expect(hub).toEqual(shop);
+    expect(hub.orders.length).toBe(600); // 3 pages of 250: Link page_info paging, status=any
+
+    const products = (await (await fetch(`${h.sb.url}/_sandbox/data/products`)).json()) as { id: number }[];
+    h.sb.editProduct(products[3]!.id, { title: 'Renamed over REST' } as never);
+    const inc = await h.sync('incremental');
+    expect(inc.every((r) => r.status === 'succeeded')).toBe(true);
+    c = await compare(h);
+    expect(c.hub.variants).toEqual(c.shop.variants);
+    expect(c.hub.variants.some((v) => v.name.startsWith('Renamed over REST'))).toBe(true);
+    const stats = (await (await fetch(`${h.sb.url}/_sandbox/stats`)).json()) as { rest: { requests: number; throttled: number } };
+    expect(stats.rest.requests).toBeGreaterThan(6);
+    expect(stats.rest.throttled).toBe(0);
   });
 
   it('with faults on and merchant edits during the pull, a final incremental run converges', async () => {

@@ -98,6 +98,35 @@ describe('Shopify webhooks through the server', () => {
     expect(statuses).toEqual([{ status: 'applied', error: null }, { status: 'ignored', error: 'older than what the hub already holds' }]);
   });
 
+  it('applies inventory_levels/update to the SKU found through its inventory item, never regressing to an older level', async () => {
+    const product = productPayload(6, 'Stocked', '2025-03-01T00:00:00Z');
+    product.variants[0] = { ...product.variants[0]!, inventory_item_id: 6006 } as (typeof product.variants)[0];
+    await deliver('products/update', product);
+    await h.engine.webhooksIdle(connId);
+    const link = (await h.t.db.query<{ platform_ids: Record<string, string> }>(`SELECT platform_ids FROM links WHERE external_id = 'gid://shopify/ProductVariant/60'`)).rows[0];
+    expect(link?.platform_ids).toEqual({ inventoryItemId: 'gid://shopify/InventoryItem/6006' });
+    const level = (available: number, updatedAt: string) => ({
+      inventory_item_id: 6006, location_id: 77, available, updated_at: updatedAt,
+      admin_graphql_api_id: 'gid://shopify/InventoryLevel/901?inventory_item_id=6006',
+    });
+    const stock = async () =>
+      (await h.t.db.query<{ available: number; reserved: number }>(`SELECT available, reserved FROM stock_levels WHERE sku = 'SKU-6' AND location_id = 'gid://shopify/Location/77'`)).rows;
+    await deliver('inventory_levels/update', level(12, '2025-03-02T00:00:00Z'));
+    await h.engine.webhooksIdle(connId);
+    expect(await stock()).toEqual([{ available: 12, reserved: 0 }]);
+    await deliver('inventory_levels/update', level(3, '2025-03-01T12:00:00Z')); // older: ignored
+    await deliver('inventory_levels/update', level(9, '2025-03-03T00:00:00Z'));
+    await h.engine.webhooksIdle(connId);
+    expect(await stock()).toEqual([{ available: 9, reserved: 0 }]);
+
+    // An item the hub has never pulled: the event fails into dead letters with the reason; nothing else changes.
+    await deliver('inventory_levels/update', { ...level(5, '2025-03-04T00:00:00Z'), inventory_item_id: 999999 });
+    await h.engine.webhooksIdle(connId);
+    const failed = (await h.t.db.query<{ status: string; error: string }>(`SELECT status, error FROM webhook_events WHERE external_id = 'gid://shopify/InventoryItem/999999'`)).rows;
+    expect(failed).toEqual([{ status: 'failed', error: expect.stringMatching(/InventoryItem\/999999 belongs to no SKU/) }]);
+    expect(await stock()).toEqual([{ available: 9, reserved: 0 }]);
+  });
+
   it('deletes a product on products/delete and disables the connection on app/uninstalled', async () => {
     await deliver('products/update', productPayload(5, 'Doomed', '2025-03-01T00:00:00Z'));
     await h.engine.webhooksIdle(connId);

@@ -91,8 +91,12 @@ export class BulkIndex {
     return idx;
   }
 
-  /** Parents [from, to) with their children attached as GraphQL-shaped connections ({nodes}). */
-  async readParents<N>(from: number, to: number, childField: (childGid: string) => string): Promise<N[]> {
+  /**
+   * Parents [from, to) with their children attached as GraphQL-shaped connections ({nodes}) at the path
+   * `childPath` gives for the child's type (a connection may sit inside an object of the parent, e.g. a
+   * variant's `inventoryItem.inventoryLevels`).
+   */
+  async readParents<N>(from: number, to: number, childPath: (childGid: string) => string[]): Promise<N[]> {
     const fh = await open(this.file, 'r');
     const read = async (off: number, len: number) => {
       const buf = Buffer.alloc(len);
@@ -107,8 +111,10 @@ export class BulkIndex {
         for (let i = c ? c[0] : -1; i >= 0; i = this.children.next[i]!) {
           const child = await read(this.children.off[i]!, this.children.len[i]!);
           delete child.__parentId;
-          const field = childField(String(child.id));
-          const conn = (parent[field] ??= { nodes: [] }) as { nodes: unknown[] };
+          const path = childPath(String(child.id));
+          let holder = parent;
+          for (const step of path.slice(0, -1)) holder = (holder[step] ??= {}) as Record<string, unknown>;
+          const conn = (holder[path[path.length - 1]!] ??= { nodes: [] }) as { nodes: unknown[] };
           conn.nodes.push(child);
         }
         items.push(parent as N);

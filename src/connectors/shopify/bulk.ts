@@ -35,8 +35,12 @@ type Cursor = IncrementalCursor & { bulk?: BulkState | null };
 
 const PARENTS_PER_PAGE = 250;
 const MAX_RESTARTS = 3;
-/** Child GID type -> the connection field it belongs to on its parent. */
-const CHILD_FIELD: Record<string, string> = { ProductVariant: 'variants', LineItem: 'lineItems', InventoryLevel: 'inventoryLevels' };
+/** Child GID type -> where its connection sits on the parent line (InventoryLevel: under a variant's inventory item). */
+const CHILD_PATH: Record<string, string[]> = {
+  ProductVariant: ['variants'],
+  LineItem: ['lineItems'],
+  InventoryLevel: ['inventoryItem', 'inventoryLevels'],
+};
 
 interface BulkOperation {
   id: string;
@@ -123,9 +127,9 @@ async function download(ctx: Ctx<ShopifyConfig>, op: BulkOperation): Promise<str
   return file;
 }
 
-const childField = (gid: string) => {
+const childPath = (gid: string): string[] => {
   const type = /^gid:\/\/shopify\/([A-Za-z]+)\//.exec(gid)?.[1] ?? '';
-  return CHILD_FIELD[type] ?? type;
+  return CHILD_PATH[type] ?? [type];
 };
 
 export async function fetchBulkPage<N>(ctx: Ctx<ShopifyConfig>, cursor: Cursor | null, spec: { root: string; query: string }): Promise<PageResult<N, Cursor>> {
@@ -151,7 +155,7 @@ export async function fetchBulkPage<N>(ctx: Ctx<ShopifyConfig>, cursor: Cursor |
   const idx = await loadIndex(ctx, op);
   const from = base.bulk.parent;
   const to = Math.min(from + PARENTS_PER_PAGE, idx.parentCount);
-  const items = await idx.readParents<N>(from, to, childField);
+  const items = await idx.readParents<N>(from, to, childPath);
   const done = to >= idx.parentCount;
   if (done) {
     indexes.delete(op.id);

@@ -23,8 +23,9 @@ interface CostExtension {
   throttleStatus?: { maximumAvailable?: number; currentlyAvailable?: number; restoreRate?: number };
 }
 
+// REST bodies carry `errors` as a string or an object: only a GraphQL error list has codes.
 const codes = (body: unknown): string[] =>
-  ((body as GraphQLBody<unknown> | null)?.errors ?? []).map((e) => e?.extensions?.code ?? (e?.message === 'Throttled' ? 'THROTTLED' : ''));
+  (Array.isArray((body as GraphQLBody<unknown> | null)?.errors) ? (body as GraphQLBody<unknown>).errors! : []).map((e) => e?.extensions?.code ?? (e?.message === 'Throttled' ? 'THROTTLED' : ''));
 
 /** Kinds the HTTP status alone gets wrong: Shopify answers throttles and most errors with 200. */
 export function classifyShopify(res: HttpResponse): ErrorKind | undefined {

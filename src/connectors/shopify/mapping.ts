@@ -116,6 +116,8 @@ export function mapGqlProduct(p: GqlProduct): (CanonicalRecord | InvalidRecord)[
       vendor: nonEmpty(p.vendor),
       isActive: p.status ? p.status === 'ACTIVE' : undefined,
       remoteUpdatedAt: later(p.updatedAt, v.updatedAt),
+      // Stock webhooks name the inventory item; the link keeps it to find this SKU again.
+      platformIds: v.inventoryItem?.id ? { inventoryItemId: v.inventoryItem.id } : undefined,
     };
     out.push(product);
     for (const level of v.inventoryItem?.inventoryLevels?.nodes ?? []) out.push(mapInventoryLevel(v, level, product));

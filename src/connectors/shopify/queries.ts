@@ -78,10 +78,16 @@ export const customersQuery = (apiVersion: string) => `query Customers($first: I
   }
 }`;
 
-/** Bulk operation documents: pagination arguments are ignored there; children get `__parentId` lines. */
+/**
+ * Bulk operation documents: pagination arguments are ignored there; children get `__parentId` lines.
+ * Products are read from the variants' side: `productVariants > inventoryLevels` brings every SKU with
+ * its stock per location within bulk's limit of two nested connection levels however that limit is
+ * counted (`products > variants > inventoryLevels` would need three by one reading). Each variant line
+ * carries its product's fields; the stream turns it back into the product shape of the paged query.
+ */
 export const BULK_QUERIES = {
-  products: () => `{ products { edges { node { ${PRODUCT_FIELDS}
-    variants { edges { node { ${VARIANT_FIELDS} inventoryItem { id tracked } } } } } } } }`,
+  products: () => `{ productVariants { edges { node { ${VARIANT_FIELDS} product { ${PRODUCT_FIELDS} }
+    inventoryItem { id tracked inventoryLevels { edges { node { ${LEVEL_FIELDS} } } } } } } } }`,
   orders: () => `{ orders { edges { node { ${ORDER_FIELDS} lineItems { edges { node { ${LINE_FIELDS} } } } } } } }`,
   customers: (apiVersion: string) => `{ customers { edges { node { ${customerFields(apiVersion)} } } } }`,
 } as const;

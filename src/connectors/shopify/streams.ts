@@ -8,7 +8,8 @@ import type { Ctx, PageResult, Stream, SyncMode } from '../types.js';
 import { BulkState, fetchBulkPage } from './bulk.js';
 import type { ShopifyConfig } from './config-merged.js';
 import { gql } from './graphql.js';
-import { type GqlLineItem, type GqlOrder, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
+import { fetchRestPage, isRestItem, restItemRecords } from './rest.js';
+import { type GqlLineItem, type GqlOrder, type GqlProduct, type GqlVariant, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
 import { BULK_QUERIES, customersQuery, MORE_LINES_COST, ORDER_LINES_QUERY, ordersQuery, PAGE_SIZE, productsQuery, requestedCost, updatedWindowQuery } from './queries.js';
 
 /** Shopify's search index lags writes by seconds: each window starts this much before the last one ended. */
@@ -33,6 +34,8 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
   map: (node: N) => (CanonicalRecord | InvalidRecord)[];
   /** Completes nodes whose nested connections had more than one page. */
   complete?: (ctx: Ctx<ShopifyConfig>, nodes: N[]) => Promise<void>;
+  /** Turns a bulk result line (with its children) into the node shape of the paged query. */
+  fromBulk?: (line: never) => N;
 }): Stream<ShopifyConfig, N, ShopifyCursor> {
   return {
     name: spec.name,
@@ -40,7 +43,13 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
     dependsOn: spec.dependsOn,
     cursor: ShopifyCursor,
     async fetchPage(ctx: Ctx<ShopifyConfig>, cursor: ShopifyCursor | null, mode: SyncMode): Promise<PageResult<N, ShopifyCursor>> {
-      if (mode === 'full') return fetchBulkPage<N>(ctx, cursor, { root: spec.name, query: BULK_QUERIES[spec.name](ctx.config.apiVersion) });
+      if (ctx.config.mode === 'rest') {
+        return (await fetchRestPage(ctx, spec.name, cursor, SEARCH_LAG_OVERLAP_MS)) as unknown as PageResult<N, ShopifyCursor>;
+      }
+      if (mode === 'full') {
+        const page = await fetchBulkPage<N>(ctx, cursor, { root: spec.name, query: BULK_QUERIES[spec.name](ctx.config.apiVersion) });
+        return spec.fromBulk ? { ...page, items: page.items.map((line) => spec.fromBulk!(line as never)) } : page;
+      }
       const { cursor: open, bounds } = openWindow(cursor, ctx.runStartedAt, SEARCH_LAG_OVERLAP_MS);
       const first = PAGE_SIZE[spec.name];
       const data = await gql<Record<Root, Connection<N>>>(
@@ -56,12 +65,26 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
       const done = !conn?.pageInfo.hasNextPage;
       return { items: nodes, next: done ? closeWindow(after) : after, done };
     },
-    toRecords: spec.map,
+    // REST items arrive tagged with their resource (legacy mode); GraphQL nodes map as they are.
+    toRecords: (raw: N) => (isRestItem(raw) ? restItemRecords(raw) : spec.map(raw)),
   };
 }
 
 export const customersStream = shopifyStream({ name: 'customers', entity: 'customer', query: customersQuery, map: (n) => [mapGqlCustomer(n)] });
-export const productsStream = shopifyStream({ name: 'products', entity: 'product', query: productsQuery, map: (n) => mapGqlProduct(n) });
+/** A bulk variant line (its product as a field, its levels attached) as a one-variant product node. */
+function productFromVariantLine(line: GqlVariant & { product?: Omit<GqlProduct, 'variants'> | null }): GqlProduct {
+  const { product, ...variant } = line;
+  // A variant always has a product; a line without one still maps (and is dead-lettered) by its own id.
+  return { ...(product ?? { id: '' }), variants: { nodes: [variant] } };
+}
+
+export const productsStream = shopifyStream<GqlProduct>({
+  name: 'products',
+  entity: 'product',
+  query: productsQuery,
+  map: (n) => mapGqlProduct(n),
+  fromBulk: productFromVariantLine,
+});
 interface LinePage {
   nodes: GqlLineItem[];
   pageInfo?: { hasNextPage: boolean; endCursor: string | null };

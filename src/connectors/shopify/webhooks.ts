@@ -4,7 +4,7 @@
 // `admin_graphql_api_id` so a webhook and a GraphQL pull of the same object land on the same link.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { invalidRecord, type CanonicalRecord, type InvalidRecord } from '../../core/records.js';
-import type { RawRequest, WebhookEvent } from '../types.js';
+import type { RawRequest, WebhookEvent, WebhookLookup } from '../types.js';
 import { orderStatus } from './mapping.js';
 
 const header = (req: RawRequest, name: string): string | undefined => {
@@ -63,7 +63,8 @@ export function parseShopifyWebhook(req: RawRequest): WebhookEvent[] {
   }
   if (typeof body !== 'object' || body === null) return [];
   const type = route.stream === 'products' ? 'Product' : route.stream === 'orders' ? 'Order' : route.stream === 'customers' ? 'Customer' : 'InventoryItem';
-  const externalId = route.stream === 'stock' ? gid('InventoryItem', body, 'inventory_item_id') : gid(type, body);
+  // A stock payload's admin_graphql_api_id is the InventoryLevel, not the item (platforms/shopify.md).
+  const externalId = route.stream === 'stock' ? (str(body.inventory_item_id) ? `gid://shopify/InventoryItem/${str(body.inventory_item_id)}` : undefined) : gid(type, body);
   return [
     {
       stream: route.stream,
@@ -108,6 +109,7 @@ export function mapShopifyPayload(topic: string, body: Json): (CanonicalRecord |
         vendor: nonEmpty(body.vendor),
         isActive: typeof body.status === 'string' ? body.status === 'active' : undefined,
         remoteUpdatedAt: [str(body.updated_at), str(v.updated_at)].filter(Boolean).sort().pop(),
+        platformIds: str(v.inventory_item_id) ? { inventoryItemId: `gid://shopify/InventoryItem/${str(v.inventory_item_id)}` } : undefined,
       };
     });
   }
@@ -157,4 +159,33 @@ export function mapShopifyPayload(topic: string, body: Json): (CanonicalRecord |
     ];
   }
   return [];
+}
+
+/**
+ * A stock record from an `inventory_levels/update` payload. The payload names the inventory item and the
+ * location (numeric ids; its admin_graphql_api_id is the InventoryLevel, not the item), so the SKU is
+ * found through the inventory item id its link keeps. Only `available` is reported: committed and
+ * incoming stay as the last pull left them.
+ */
+export async function mapShopifyStockEvent(body: Json, lookup: WebhookLookup): Promise<(CanonicalRecord | InvalidRecord)[]> {
+  const item = str(body.inventory_item_id);
+  const location = str(body.location_id);
+  if (!item || !location) return [invalidRecord(body, 'inventory level payload without inventory_item_id or location_id', { entity: 'stock_level' })];
+  if (typeof body.available !== 'number' || !Number.isInteger(body.available)) {
+    return [invalidRecord(body, `inventory level of item ${item} without an integer "available"`, { entity: 'stock_level' })];
+  }
+  const itemGid = `gid://shopify/InventoryItem/${item}`;
+  const variant = await lookup.externalIdByPlatformId('product', 'inventoryItemId', itemGid);
+  if (!variant) {
+    return [invalidRecord(body, `inventory item ${itemGid} belongs to no SKU the hub has pulled from this shop (sync products, then retry)`, { entity: 'stock_level' })];
+  }
+  return [
+    {
+      entity: 'stock_level',
+      productExternalId: variant,
+      locationId: `gid://shopify/Location/${location}`,
+      available: body.available,
+      remoteUpdatedAt: str(body.updated_at),
+    },
+  ];
 }
