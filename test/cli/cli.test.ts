@@ -61,9 +61,12 @@ describe('commerce-sync CLI', () => {
   });
 
   it('sync of a connection whose platform has no connector yet fails (exit 4) with a clear message', async () => {
-    const res = await runCli(['sync', 'emag-main', '-t', 'acme', '--wait'], env);
+    const add = await runCli(['connections', 'add', '-t', 'acme', '--platform', 'jtl-ffn', '--name', 'ffn', '--settings', '{"warehouseId":"WH01"}', '--credentials', '-'], env,
+      JSON.stringify({ clientId: 'client', clientSecret: 'secret', refreshToken: 'rt-1' }));
+    expect(add.code, add.stderr).toBe(0);
+    const res = await runCli(['sync', 'ffn', '-t', 'acme', '--wait'], env);
     expect(res.code).toBe(4);
-    expect(res.stderr).toMatch(/no connector is available for platform emag/);
+    expect(res.stderr).toMatch(/no connector is available for platform jtl-ffn/);
     const runs = await runCli(['runs', '-t', 'acme', '--json'], env);
     expect(runs.code).toBe(0);
     expect(JSON.parse(runs.stdout)).toEqual([]);

@@ -12,6 +12,27 @@ export const settingsSchema = z.strictObject({
   // Acknowledging moves an order from 1 (new) to 2 and stops eMAG's new-order callbacks. Off by default:
   // acknowledging tells eMAG the merchant has taken the order over, which must be an explicit choice.
   autoAcknowledge: z.boolean().default(false),
+  // The documented limits (12 req/s on order routes, 3 req/s shared by all others) unless eMAG granted the
+  // seller different ones; a sandbox running on compressed time needs the compressed figures here too.
+  requestsPerSecond: z
+    .strictObject({
+      orders: z.number({ error: 'requestsPerSecond.orders must be a number' }).positive().max(10_000).default(12),
+      other: z.number({ error: 'requestsPerSecond.other must be a number' }).positive().max(10_000).default(3),
+    })
+    .optional(),
+  // eMAG timestamps carry no offset; they read as local time of the platform's country (Europe/Bucharest for
+  // ro). Only needed when a platform turns out to use another zone.
+  timeZone: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { error: 'timeZone must be an IANA time zone like "Europe/Bucharest"' })
+    .optional(),
 });
 
 export const credentialsSchema = z.strictObject({

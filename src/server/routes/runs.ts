@@ -8,7 +8,7 @@ import { getRun, listRuns, type RunRow, toRunView } from '../../engine/runs.js';
 import { decodeCursor } from '../../store/paging.js';
 import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
 
-const runView = z.object({
+export const runView = z.object({
   id: z.string(),
   connectionId: z.string(),
   stream: z.string(),

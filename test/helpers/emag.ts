@@ -1,0 +1,90 @@
+// An engine wired to the eMAG sandbox: fresh database, tenant, one connection per sandbox account, and
+// helpers to compare the hub's orders with the sandbox's truth.
+import { emagConnector } from '../../src/connectors/emag/index.js';
+import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
+import { connectorRegistry } from '../../src/engine/registry.js';
+import type { RunRow } from '../../src/engine/runs.js';
+import { type EmagSandbox, type EmagSandboxOptions, startEmagSandbox } from '../../src/sandbox/emag/index.js';
+import { createLogger } from '../../src/server/logger.js';
+import { insertConnection } from '../../src/store/connections.js';
+import { createTenant } from '../../src/store/tenants.js';
+import { createTestDb, type TestDb } from './db.js';
+
+export interface EmagHarness {
+  t: TestDb;
+  sb: EmagSandbox;
+  engine: Engine;
+  /** Another worker on the same database (e.g. the one that takes over a dead worker's run). */
+  newEngine(): Engine;
+  tenantId: string;
+  /** Connection id per sandbox account name. */
+  connections: Record<string, string>;
+  sync(account: string, opts?: { mode?: 'full' | 'incremental'; streams?: string[] }): Promise<RunRow[]>;
+  hubOrders(account: string): Promise<{ id: string; status: string; lines: number; matched: number }[]>;
+  sandboxOrders(account: string): { id: string; status: string; lines: number }[];
+  close(): Promise<void>;
+}
+
+const STATUS = ['canceled', 'new', 'in_progress', 'prepared', 'finalized', 'returned'];
+
+export async function createEmagHarness(opts: {
+  sandbox?: EmagSandboxOptions;
+  settings?: Record<string, unknown>;
+  engine?: Partial<EngineOptions>;
+} = {}): Promise<EmagHarness> {
+  const t = await createTestDb();
+  const timeScale = opts.sandbox?.timeScale ?? 20;
+  const sb = await startEmagSandbox({ ...opts.sandbox, timeScale });
+  const box = new SecretBox(parseMasterKey(generateMasterKey()));
+  const { tenant } = await t.db.transaction((tx) => createTenant(tx, 'emag'));
+  const connections: Record<string, string> = {};
+  for (const a of sb.accounts()) {
+    const conn = await t.db.withTenant(tenant.id, (tx) =>
+      insertConnection(tx, box, {
+        tenantId: tenant.id, platform: 'emag', name: `emag-${a.name}`,
+        // The sandbox's limits run on compressed time: the connection is told the compressed rates.
+        settings: { account: a.kind, baseUrl: sb.apiUrl, requestsPerSecond: { orders: 12 * timeScale, other: 3 * timeScale }, ...opts.settings },
+        credentials: sb.credentials(a.name),
+      }),
+    );
+    connections[a.name] = conn.id;
+  }
+  const newEngine = () =>
+    new Engine({
+      db: t.db, box, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      registry: connectorRegistry([emagConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } }, ...opts.engine,
+    });
+  const engine = newEngine();
+  return {
+    t, sb, engine, newEngine, tenantId: tenant.id, connections,
+    async sync(account, o = {}) {
+      const res = await engine.trigger({ tenantId: tenant.id, connectionId: connections[account]!, mode: o.mode ?? 'incremental', streams: o.streams, trigger: 'cli', force: true });
+      const out: RunRow[] = [];
+      for (const run of res.created) out.push((await engine.execute(tenant.id, run.id))!);
+      return out;
+    },
+    async hubOrders(account) {
+      const { rows } = await t.db.query<{ id: string; status: string; lines: number; matched: number }>(
+        `SELECT l.external_id AS id, o.status,
+                (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id) AS lines,
+                (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id IS NOT NULL) AS matched
+           FROM links l JOIN orders o ON o.id = l.hub_id
+          WHERE l.connection_id = $1 AND l.entity = 'order' AND l.deleted_at IS NULL ORDER BY l.external_id`,
+        [connections[account]],
+      );
+      return rows;
+    },
+    sandboxOrders(account) {
+      return sb
+        .orders(account)
+        .map((o) => ({ id: String(o.id), status: STATUS[o.status as number]!, lines: (o.products as { status: number }[]).filter((l) => l.status === 1).length }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+    async close() {
+      await engine.stop();
+      await sb.close();
+      await t.cleanup();
+    },
+  };
+}
