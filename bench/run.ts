@@ -21,16 +21,26 @@
 //   BENCH_BULK_ORDERS      bulk-memory: comma list of order counts (default 10000,100000)
 //   BENCH_BULK_DRIVER      bulk-memory: pglite (default) or postgres
 //   BENCH_HEAP_MB          bulk-memory: --max-old-space-size of each pull (default 128; 0 = none)
+//   BENCH_PF_TIME_SCALE    catalog-reads: Printful sandbox time compression (default 10)
+//   BENCH_CATALOG_PRODUCTS catalog-reads: catalog products in the sandbox    (default 300)
+//   BENCH_READ_CLIENTS     catalog-reads: concurrent readers during the refresh (default 10)
+//   BENCH_CATALOG_DRIVER   catalog-reads: pglite-memory (default), pglite-disk or postgres
+//   BENCH_EMAG_ORDERS      emag-parallel: orders per eMAG account            (default 5000)
+//   BENCH_EMAG_TIME_SCALE  emag-parallel: sandbox time compression (default 10: 120 order requests/s)
 import { runIngest } from './ingest.js';
 import { runMemory } from './memory.js';
 import { runPullBudget } from './pull-budget.js';
 import { runBulkMemory } from './bulk-memory.js';
+import { runCatalogReads } from './catalog-reads.js';
+import { runEmagParallel } from './emag-parallel.js';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   ingest: runIngest,
   memory: runMemory,
   'pull-budget': runPullBudget,
   'bulk-memory': runBulkMemory,
+  'catalog-reads': runCatalogReads,
+  'emag-parallel': runEmagParallel,
 };
 
 function usage(): string {

@@ -1,9 +1,11 @@
 // The connectors this build ships, by platform. Platform connectors are added here as they are built;
 // a connection whose platform has none yet answers `connection_unusable` when a sync is requested.
+import { printfulConnector } from './printful/index.js';
+import { emagConnector } from './emag/index.js';
 import { shopifyConnector } from './shopify/index.js';
 import type { Connector } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function builtInConnectors(): Connector<any>[] {
-  return [shopifyConnector];
+  return [printfulConnector, shopifyConnector, emagConnector];
 }

@@ -8,9 +8,11 @@ import { bearerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import type { Logger } from './logger.js';
 import { registerOpenApi } from './openapi.js';
+import { catalogRoutes } from './routes/catalog.js';
 import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { runRoutes } from './routes/runs.js';
+import { platformSyncRoutes } from './routes/platform-syncs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { type ShopifyAppConfig, shopifyOAuthRoutes } from './routes/shopify-oauth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -24,6 +26,8 @@ export interface AppDeps {
   engine: Engine;
   /** The Shopify app (client id/secret, public URL) for OAuth installs; absent = installs disabled. */
   shopifyApp?: ShopifyAppConfig;
+  /** Allowed age of the stored catalog before a read refreshes it (default 24 h). */
+  catalogMaxAgeMs?: number;
   /** Extra readiness checks, e.g. the job queue. */
   readiness?: Record<string, ReadinessCheck>;
 }
@@ -49,7 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       api.addHook('onRequest', bearerAuth(deps.db));
       connectionRoutes(api, deps);
       runRoutes(api, deps);
+      platformSyncRoutes(api, deps);
       deadLetterRoutes(api, deps);
+      catalogRoutes(api, deps);
       shopifyOAuthRoutes(api, deps, 'api');
     },
     { prefix: '/api/v1' },

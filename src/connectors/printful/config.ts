@@ -8,6 +8,8 @@ export const settingsSchema = z.strictObject({
   storeId: z.int({ error: 'storeId must be an integer' }).positive({ error: 'storeId must be positive' }).optional(),
   // Sync (store) products exist only in v1, so v1 is the default; v2 adds signed webhooks.
   apiVersion: z.enum(['v1', 'v2']).default('v1'),
+  // Catalog reads are served from the hub; older than this, a read triggers a background refresh.
+  catalogMaxAgeMinutes: z.int({ error: 'catalogMaxAgeMinutes must be an integer' }).min(1).max(365 * 24 * 60).optional(),
   baseUrl,
 });
 

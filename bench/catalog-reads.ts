@@ -1,0 +1,106 @@
+// catalog-reads (Printful): latency of DB-first catalog reads while the background refresh they
+// triggered runs. The catalog is synced once, then made stale; BENCH_READ_CLIENTS clients read
+// GET /api/v1/catalog over HTTP in a loop, and every read answered while the refresh run is under way
+// is timed. Figures: p50/p99/max of those reads, how many refresh runs and catalog passes the stale
+// reads caused (both must be 1) and 429s the sandbox sent. The sandbox runs in a child process with
+// Printful's default limit (120 / 60 s), time-compressed by BENCH_PF_TIME_SCALE so the refresh takes seconds.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { printfulConnector } from '../src/connectors/printful/index.js';
+import { generateMasterKey, parseMasterKey, SecretBox } from '../src/core/secret-box.js';
+import { Engine } from '../src/engine/engine.js';
+import { connectorRegistry } from '../src/engine/registry.js';
+import { buildApp } from '../src/server/app.js';
+import { createLogger } from '../src/server/logger.js';
+import { insertConnection } from '../src/store/connections.js';
+import { createTenant } from '../src/store/tenants.js';
+import { type DriverLabel, envInt, log, openBenchDb, round } from './wiring.js';
+
+const SANDBOX = fileURLToPath(new URL('./printful-sandbox-process.ts', import.meta.url));
+
+async function startSandbox(env: Record<string, string>): Promise<{ url: string; token: string; stop: () => void }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', SANDBOX], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve);
+    proc.once('exit', (c) => reject(new Error(`sandbox exited with ${c}`)));
+  });
+  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  return { url, token, stop: () => proc.kill('SIGTERM') };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+
+export async function runCatalogReads(): Promise<object> {
+  const timeScale = envInt('BENCH_PF_TIME_SCALE', 10);
+  const products = envInt('BENCH_CATALOG_PRODUCTS', 300);
+  const clients = envInt('BENCH_READ_CLIENTS', 10);
+  const driver = (process.env.BENCH_CATALOG_DRIVER ?? 'pglite-memory') as DriverLabel;
+  const sandbox = await startSandbox({ PF_TIME_SCALE: String(timeScale), PF_PRODUCTS: String(products) });
+  const bdb = await openBenchDb(driver);
+  const db = bdb.db;
+  const box = new SecretBox(parseMasterKey(generateMasterKey()));
+  const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
+  const engine = new Engine({ db, box, logger, registry: connectorRegistry([printfulConnector]) });
+  const app = await buildApp({ db, box, logger, engine });
+  try {
+    const { tenant, apiKey } = await db.transaction((tx) => createTenant(tx, 'bench'));
+    const conn = await db.withTenant(tenant.id, (tx) =>
+      insertConnection(tx, box, { tenantId: tenant.id, platform: 'printful', name: 'pf', settings: { baseUrl: sandbox.url }, credentials: { token: sandbox.token } }),
+    );
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const stats = async () => (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as { v1: { requests: number; throttled: number }; catalog: { passes: number } };
+    const read = () => fetch(`${url}/api/v1/catalog?limit=50`, { headers: { authorization: `Bearer ${apiKey}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as { stale: boolean; refreshRunId: string | null } }));
+
+    log(`catalog-reads: initial sync of ${products} products (time scale ${timeScale}, ${driver})`);
+    const first = await read();
+    if (!first.body.refreshRunId) throw new Error('the first read started no refresh');
+    await engine.execute(tenant.id, first.body.refreshRunId);
+    // Stale again (older than 24 h), with the last attempt outside the minimum interval.
+    await db.query(`UPDATE stream_state SET last_success_at = now() - interval '2 days', last_attempt_at = now() - interval '1 hour' WHERE connection_id = $1`, [conn.id]);
+    await fetch(`${sandbox.url}/_sandbox/requests`, { method: 'DELETE' });
+    await fetch(`${sandbox.url}/_sandbox/limits/reset`, { method: 'POST' });
+    const runsBefore = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_runs')).rows[0]!.n;
+
+    // The stale reads: the first of them triggers the refresh, which a worker (here: this process) runs.
+    const latencies: number[] = [];
+    const runIds = new Set<string>();
+    let refreshing = true;
+    let refresh: Promise<unknown> | null = null;
+    let errors = 0;
+    const started = performance.now();
+    const reader = async () => {
+      while (refreshing) {
+        const t0 = performance.now();
+        const r = await read();
+        const ms = performance.now() - t0;
+        if (r.status !== 200) errors++;
+        if (r.body.refreshRunId) {
+          runIds.add(r.body.refreshRunId);
+          refresh ??= engine.execute(tenant.id, r.body.refreshRunId).finally(() => (refreshing = false));
+        }
+        if (refreshing) latencies.push(ms);
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, reader));
+    await refresh;
+    const refreshSeconds = (performance.now() - started) / 1000;
+    const runsStarted = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_runs')).rows[0]!.n - runsBefore;
+    const s = await stats();
+    latencies.sort((a, b) => a - b);
+    const result = {
+      bench: 'catalog-reads', driver, clients, products, timeScale,
+      reads: latencies.length, errors,
+      p50Ms: round(percentile(latencies, 50), 2), p99Ms: round(percentile(latencies, 99), 2), maxMs: round(latencies[latencies.length - 1] ?? 0, 2),
+      refreshSeconds: round(refreshSeconds, 2), runsStarted, refreshRunIds: runIds.size, catalogPasses: s.catalog.passes,
+      platformRequests: s.v1.requests, throttled429: s.v1.throttled,
+    };
+    log(`catalog-reads: ${result.reads} reads during a ${result.refreshSeconds} s refresh, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+    return result;
+  } finally {
+    await app.close();
+    await engine.stop();
+    await bdb.cleanup();
+    sandbox.stop();
+  }
+}

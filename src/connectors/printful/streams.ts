@@ -1,0 +1,101 @@
+// Printful streams. Neither the catalog nor store products have a modified-since filter, so every
+// pass lists them all (offset paging, 100 per page: the first-20-only bug comes from trusting the
+// default) and fetches each entry's details, which carry the variants with price and availability.
+// One page of the engine = the details of up to DETAIL_BATCH listed entries, so a checkpoint is
+// never more than that many requests behind.
+import { z } from 'zod';
+import { isSyncError } from '../../core/errors.js';
+import type { Ctx, PageResult, Stream } from '../types.js';
+import { PAGE_LIMIT, v1Get } from './api.js';
+import type { PrintfulConfig } from './config-merged.js';
+import { mapCatalogProduct, mapSyncProduct } from './mapping.js';
+
+export const DETAIL_BATCH = 20;
+const DETAIL_CONCURRENCY = 5;
+
+export const ListDetailCursor = z.object({
+  /** Offset of the next listing page. */
+  offset: z.int().min(0),
+  /** Ids listed but not fetched yet. */
+  pending: z.array(z.int().positive()),
+  /** The listing has pages after `offset`. */
+  more: z.boolean(),
+});
+export type ListDetailCursor = z.infer<typeof ListDetailCursor>;
+
+type Json = Record<string, unknown>;
+
+async function detailOrNull(ctx: Ctx<PrintfulConfig>, path: string): Promise<Json | null> {
+  try {
+    return (await v1Get<Json>(ctx, path)).result;
+  } catch (err) {
+    // Removed between listing and detail: the sweep of the full pass takes care of it.
+    if (isSyncError(err) && (err.details as { status?: number } | undefined)?.status === 404) return null;
+    throw err;
+  }
+}
+
+function listThenDetail(spec: {
+  name: string;
+  entity: 'catalog_item' | 'product';
+  listPath: string;
+  detailPath: (id: number) => string;
+  map: (raw: Json) => ReturnType<typeof mapCatalogProduct>;
+  fetchRecord: (ctx: Ctx<PrintfulConfig>, externalId: string) => Promise<Json | null>;
+}): Stream<PrintfulConfig, Json, ListDetailCursor> {
+  return {
+    name: spec.name,
+    entity: spec.entity,
+    cursor: ListDetailCursor,
+    async fetchPage(ctx, cursor): Promise<PageResult<Json, ListDetailCursor>> {
+      let c: ListDetailCursor = cursor ?? { offset: 0, pending: [], more: true };
+      if (c.pending.length === 0) {
+        const { result, paging } = await v1Get<unknown>(ctx, spec.listPath, { offset: c.offset, limit: PAGE_LIMIT });
+        const listed = Array.isArray(result) ? (result as Json[]) : [];
+        const ids = listed.map((p) => p?.id).filter((id): id is number => Number.isSafeInteger(id) && (id as number) > 0);
+        const offset = c.offset + listed.length;
+        const more = listed.length > 0 && (paging ? offset < paging.total : listed.length >= PAGE_LIMIT);
+        c = { offset, pending: ids, more };
+        if (ids.length === 0) return { items: [], next: c, done: !more };
+      }
+      const batch = c.pending.slice(0, DETAIL_BATCH);
+      // A few at a time: the connection's limiter paces them within the platform's budget, and
+      // each request in flight listens on the run's abort signal.
+      const details: (Json | null)[] = [];
+      for (let i = 0; i < batch.length; i += DETAIL_CONCURRENCY) {
+        details.push(...(await Promise.all(batch.slice(i, i + DETAIL_CONCURRENCY).map((id) => detailOrNull(ctx, spec.detailPath(id))))));
+      }
+      const next = { ...c, pending: c.pending.slice(batch.length) };
+      return { items: details.filter((d): d is Json => d !== null), next, done: next.pending.length === 0 && !next.more };
+    },
+    toRecords: (raw) => spec.map(raw),
+    fetchRecord: spec.fetchRecord,
+  };
+}
+
+export const catalogStream = listThenDetail({
+  name: 'catalog',
+  entity: 'catalog_item',
+  listPath: '/products',
+  detailPath: (id) => `/products/${id}`,
+  map: mapCatalogProduct,
+  async fetchRecord(ctx, variantId) {
+    if (!/^\d+$/.test(variantId)) return null;
+    const found = await detailOrNull(ctx, `/products/variant/${variantId}`);
+    return found ? { product: found.product, variants: [found.variant] } : null;
+  },
+});
+
+export const productsStream = listThenDetail({
+  name: 'products',
+  entity: 'product',
+  listPath: '/store/products',
+  detailPath: (id) => `/store/products/${id}`,
+  map: mapSyncProduct,
+  async fetchRecord(ctx, syncVariantId) {
+    if (!/^\d+$/.test(syncVariantId)) return null;
+    const variant = await detailOrNull(ctx, `/sync/variant/${syncVariantId}`);
+    const productId = variant?.sync_product_id;
+    return typeof productId === 'number' ? detailOrNull(ctx, `/store/products/${productId}`) : null;
+  },
+});
