@@ -23,7 +23,9 @@
 //   BENCH_HEAP_MB          bulk-memory: --max-old-space-size of each pull (default 128; 0 = none)
 //   BENCH_PF_TIME_SCALE    catalog-reads: Printful sandbox time compression (default 10)
 //   BENCH_CATALOG_PRODUCTS catalog-reads: catalog products in the sandbox    (default 300)
-//   BENCH_READ_CLIENTS     catalog-reads: concurrent readers during the refresh (default 10)
+//   BENCH_READ_RATE        catalog-reads: reads per second arriving during the baseline and the refresh (default 50)
+//   BENCH_READ_BURST       catalog-reads: concurrent stale reads arriving at once (default 100)
+//   BENCH_BASELINE_MS      catalog-reads: length of the baseline read stream (default 3000)
 //   BENCH_CATALOG_DRIVER   catalog-reads: pglite-memory (default), pglite-disk or postgres
 //   BENCH_EMAG_ORDERS      emag-parallel: orders per eMAG account            (default 5000)
 //   BENCH_EMAG_TIME_SCALE  emag-parallel: sandbox time compression (default 10: 120 order requests/s)

@@ -130,11 +130,29 @@ export async function getCatalogItem(tx: Queryable, tenantId: string, id: string
   return { ...toView(rows[0]), products };
 }
 
-/** The tenant's connections that have a catalog stream (Printful), for the staleness check. */
-export async function catalogConnections(tx: Queryable, tenantId: string, connectionId?: string): Promise<{ id: string; status: string; settings: Record<string, unknown> }[]> {
-  const { rows } = await tx.query<{ id: string; status: string; settings: Record<string, unknown> }>(
-    `SELECT id, status, settings FROM connections WHERE tenant_id = $1 AND platform = 'printful' ${connectionId ? 'AND id = $2' : ''} ORDER BY created_at, id`,
+export interface CatalogConnection {
+  id: string;
+  status: string;
+  settings: Record<string, unknown>;
+  /** The catalog stream's last successful sync. */
+  lastSuccessAt: Date | null;
+  /** The catalog run queued or running now, if any. */
+  activeRunId: string | null;
+}
+
+/**
+ * The tenant's connections that have a catalog stream (Printful), with what the staleness check
+ * needs — last success and active refresh — in one statement: every read pays for this, so a read
+ * during a refresh costs one round trip here instead of a trigger's several transactions.
+ */
+export async function catalogConnections(tx: Queryable, tenantId: string, connectionId?: string): Promise<CatalogConnection[]> {
+  const { rows } = await tx.query<{ id: string; status: string; settings: Record<string, unknown>; last_success_at: Date | null; active_run_id: string | null }>(
+    `SELECT c.id, c.status, c.settings, s.last_success_at,
+            (SELECT r.id FROM sync_runs r WHERE r.connection_id = c.id AND r.stream = 'catalog' AND r.status IN ('queued','running') LIMIT 1) AS active_run_id
+       FROM connections c
+       LEFT JOIN stream_state s ON s.tenant_id = c.tenant_id AND s.connection_id = c.id AND s.stream = 'catalog'
+      WHERE c.tenant_id = $1 AND c.platform = 'printful' ${connectionId ? 'AND c.id = $2' : ''} ORDER BY c.created_at, c.id`,
     connectionId ? [tenantId, connectionId] : [tenantId],
   );
-  return rows;
+  return rows.map((r) => ({ id: r.id, status: r.status, settings: r.settings, lastSuccessAt: r.last_success_at, activeRunId: r.active_run_id }));
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SyncError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { ensureFresh } from '../../engine/staleness.js';
-import { catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItems } from '../../store/catalog.js';
+import { type CatalogConnection, catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItems } from '../../store/catalog.js';
 import type { Db } from '../../store/db.js';
 import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
 
@@ -85,13 +85,19 @@ function sharedCheck(key: string, check: () => Promise<Freshness>): Promise<Fres
   return started;
 }
 
-async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, connectionId?: string) {
-  const conns = await deps.db.withTenant(tenantId, (tx) => catalogConnections(tx, tenantId, connectionId));
-  if (connectionId && conns.length === 0) throw new SyncError('not_found', `connection ${connectionId} not found or has no catalog`);
+/**
+ * Freshness of each catalog connection, from what `catalogConnections` read in the read's own
+ * transaction. Only a stale catalog with no refresh under way goes through the engine's trigger
+ * (single-flight, minimum interval): fresh data and a refresh already running need no further query.
+ */
+async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: CatalogConnection[]) {
   const connections = await Promise.all(
     conns.map(async (c): Promise<Freshness> => {
       const minutes = c.settings.catalogMaxAgeMinutes;
       const maxAgeMs = typeof minutes === 'number' && minutes > 0 ? minutes * 60_000 : (deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS);
+      const lastSuccessAt = c.lastSuccessAt ? c.lastSuccessAt.toISOString() : null;
+      if (c.lastSuccessAt && Date.now() - c.lastSuccessAt.getTime() < maxAgeMs) return { connectionId: c.id, stale: false, lastSuccessAt, refreshRunId: null };
+      if (c.activeRunId) return { connectionId: c.id, stale: true, lastSuccessAt, refreshRunId: c.activeRunId };
       return sharedCheck(`${tenantId}:${c.id}:${maxAgeMs}`, async () => {
         try {
           const f = await ensureFresh(deps.engine, { tenantId, connectionId: c.id, stream: 'catalog', maxAgeMs, mode: 'full' });
@@ -134,11 +140,13 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
         throw new SyncError('validation_failed', 'minPrice must not be greater than maxPrice');
       }
       const tenantId = request.tenantId;
-      const [page, freshness] = await Promise.all([
-        deps.db.withTenant(tenantId, (tx) => listCatalogItems(tx, tenantId, { ...filter, limit, afterId })),
-        checkFreshness(deps, tenantId, filter.connectionId),
-      ]);
-      return { ...page, ...freshness };
+      // One transaction for the page and the freshness facts: a read is two statements.
+      const { page, conns } = await deps.db.withTenant(tenantId, async (tx) => ({
+        page: await listCatalogItems(tx, tenantId, { ...filter, limit, afterId }),
+        conns: await catalogConnections(tx, tenantId, filter.connectionId),
+      }));
+      if (filter.connectionId && conns.length === 0) throw new SyncError('not_found', `connection ${filter.connectionId} not found or has no catalog`);
+      return { ...page, ...(await checkFreshness(deps, tenantId, conns)) };
     },
   );
 
@@ -158,9 +166,14 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
     async (request) => {
       const { id } = request.params;
       const tenantId = request.tenantId;
-      const item = UUID_RE.test(id) ? await deps.db.withTenant(tenantId, (tx) => getCatalogItem(tx, tenantId, id)) : null;
-      if (!item) throw new SyncError('not_found', `catalog item ${id} not found`);
-      return { ...item, ...(await checkFreshness(deps, tenantId, item.connectionId)) };
+      const found = UUID_RE.test(id)
+        ? await deps.db.withTenant(tenantId, async (tx) => {
+            const item = await getCatalogItem(tx, tenantId, id);
+            return item ? { item, conns: await catalogConnections(tx, tenantId, item.connectionId) } : null;
+          })
+        : null;
+      if (!found) throw new SyncError('not_found', `catalog item ${id} not found`);
+      return { ...found.item, ...(await checkFreshness(deps, tenantId, found.conns)) };
     },
   );
 }
