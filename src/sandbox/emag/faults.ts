@@ -2,7 +2,7 @@
 // scoped to some accounts, because eMAG's trouble is often one account failing while another works.
 // Decisions come from a seeded random source, so a failing test replays the same faults.
 import { z } from 'zod';
-import { SeededRandom } from '../common/random.js';
+import { FaultSwitch } from '../common/faults.js';
 
 const rate = z.number().min(0).max(1);
 
@@ -29,25 +29,9 @@ export const FaultConfigSchema = z.strictObject({
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 export type RequestFault = '5xx' | '429' | 'malformed';
 
-export class Faults {
-  private config: FaultConfig = FaultConfigSchema.parse({});
-  readonly random: SeededRandom;
-
+export class Faults extends FaultSwitch<typeof FaultConfigSchema> {
   constructor(seed: number) {
-    this.random = new SeededRandom(seed);
-  }
-
-  get current(): FaultConfig {
-    return this.config;
-  }
-
-  set(patch: Partial<FaultConfig>): FaultConfig {
-    this.config = FaultConfigSchema.parse({ ...this.config, ...patch });
-    return this.config;
-  }
-
-  clear(): void {
-    this.config = FaultConfigSchema.parse({});
+    super(FaultConfigSchema, seed);
   }
 
   /** The configuration as it applies to `account` (all off when the account is out of scope). */

@@ -1,7 +1,7 @@
 // Fault injection for the Printful sandbox (DESIGN.md section 7, platforms/printful.md section 9).
 // Decisions come from a seeded random source, so a failing test replays the same faults.
 import { z } from 'zod';
-import { SeededRandom } from '../common/random.js';
+import { FaultSwitch } from '../common/faults.js';
 
 const rate = z.number().min(0).max(1);
 
@@ -37,30 +37,14 @@ export const FaultConfigSchema = z.strictObject({
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 export type RequestFault = 'reset' | 'hang' | '5xx' | '429' | 'malformed';
 
-export class Faults {
-  private config: FaultConfig = FaultConfigSchema.parse({});
+export class Faults extends FaultSwitch<typeof FaultConfigSchema> {
   private burstLeft = 0;
-  readonly random: SeededRandom;
 
   constructor(seed: number) {
-    this.random = new SeededRandom(seed);
+    super(FaultConfigSchema, seed);
   }
 
-  get current(): FaultConfig {
-    return this.config;
-  }
-
-  /** Merges a patch into the current configuration (fields not given keep their value). */
-  set(patch: unknown): FaultConfig {
-    const parsed = FaultConfigSchema.safeParse({ ...this.config, ...(typeof patch === 'object' && patch !== null ? patch : {}) });
-    if (!parsed.success) throw new Error(`invalid faults: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    this.config = parsed.data;
-    this.burstLeft = 0;
-    return this.config;
-  }
-
-  clear(): void {
-    this.config = FaultConfigSchema.parse({});
+  protected override onChange(): void {
     this.burstLeft = 0;
   }
 

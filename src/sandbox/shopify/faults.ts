@@ -2,7 +2,7 @@
 // bulk operation failures and data quirks. Decisions come from a seeded random source, so a failing test
 // replays the same faults.
 import { z } from 'zod';
-import { SeededRandom } from '../common/random.js';
+import { FaultSwitch } from '../common/faults.js';
 
 const rate = z.number().min(0).max(1);
 
@@ -43,26 +43,9 @@ export const FaultConfigSchema = z.strictObject({
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 export type RequestFault = 'reset' | 'hang' | '5xx' | '429' | 'malformed' | 'locked';
 
-export class Faults {
-  private config: FaultConfig = FaultConfigSchema.parse({});
-  readonly random: SeededRandom;
-
+export class Faults extends FaultSwitch<typeof FaultConfigSchema> {
   constructor(seed: number) {
-    this.random = new SeededRandom(seed);
-  }
-
-  get current(): FaultConfig {
-    return this.config;
-  }
-
-  /** Merges a patch into the current configuration (fields not given keep their value). */
-  set(patch: Partial<FaultConfig>): FaultConfig {
-    this.config = FaultConfigSchema.parse({ ...this.config, ...patch });
-    return this.config;
-  }
-
-  clear(): void {
-    this.config = FaultConfigSchema.parse({});
+    super(FaultConfigSchema, seed);
   }
 
   /** The fault to inject into one API request, if any. */
