@@ -6,7 +6,7 @@
 // < 50 ms) next to the baseline's, the burst's p99, how many refresh runs and catalog passes the stale
 // reads caused (both must be 1) and 429s the sandbox sent. The sandbox runs in a child process with
 // Printful's default limit (120 / 60 s), time-compressed by BENCH_PF_TIME_SCALE so the refresh takes seconds.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { printfulConnector } from '../src/connectors/printful/index.js';
@@ -32,6 +32,46 @@ async function startSandbox(env: Record<string, string>): Promise<{ url: string;
 }
 
 export const TARGET_P99_MS = 50;
+const READER = fileURLToPath(new URL('./catalog-reader-process.ts', import.meta.url));
+
+interface ReadResult {
+  ms: number;
+  status: number;
+  refreshRunId: string | null;
+}
+
+/** The reader process and its phases (see bench/catalog-reader-process.ts). */
+function startReader(url: string, key: string) {
+  const proc = fork(READER, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, READER_URL: url, READER_KEY: key } });
+  let collected: ReadResult[] = [];
+  let finish: ((reads: ReadResult[]) => void) | null = null;
+  const api = {
+    onRead: null as ((r: ReadResult) => void) | null,
+    ready: new Promise<void>((resolve, reject) => {
+      proc.once('message', () => resolve());
+      proc.once('exit', (code) => reject(new Error(`reader exited with ${code}`)));
+    }),
+    phase(cmd: { cmd: 'burst'; n: number } | { cmd: 'stream'; rate: number }): Promise<ReadResult[]> {
+      collected = [];
+      const done = new Promise<ReadResult[]>((resolve) => (finish = resolve));
+      proc.send(cmd);
+      return done;
+    },
+    stop: () => proc.send({ cmd: 'stop' }),
+    close: () => proc.kill(),
+  };
+  proc.on('message', (m: { read?: ReadResult; done?: string }) => {
+    if (m.read) {
+      collected.push(m.read);
+      api.onRead?.(m.read);
+    } else if (m.done && finish) {
+      const f = finish;
+      finish = null;
+      f(collected);
+    }
+  });
+  return api;
+}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 
@@ -63,36 +103,19 @@ export async function runCatalogReads(): Promise<object> {
     if (!first.body.refreshRunId) throw new Error('the first read started no refresh');
     await engine.execute(tenant.id, first.body.refreshRunId);
 
-    // Reads arrive open-loop at `rate` per second (a steady stream of shoppers, each waiting for its own
-    // answer), so a slow answer shows as latency instead of slowing the arrivals down.
-    const interval = 1000 / rate;
-    const openLoop = async (until: () => boolean, onRead: (ms: number, body: { refreshRunId: string | null }, status: number) => void) => {
-      const pending: Promise<void>[] = [];
-      while (!until()) {
-        const t0 = performance.now();
-        pending.push(read().then((r) => onRead(performance.now() - t0, r.body, r.status)));
-        await new Promise((res) => setTimeout(res, interval));
-      }
-      await Promise.all(pending);
-    };
-
-    type Answer = Awaited<ReturnType<typeof read>>;
-    const timedBurst = (each: (r: Answer) => void) =>
-      Promise.all(
-        Array.from({ length: burst }, async () => {
-          const t0 = performance.now();
-          const r = await read();
-          each(r);
-          return performance.now() - t0;
-        }),
-      );
+    // The readers run in their own process: a burst of `burst` concurrent reads, and an open-loop
+    // stream of `rate` reads/s (a steady stream of shoppers, so a slow answer shows as latency
+    // instead of slowing the arrivals down).
+    const reader = startReader(`${url}/api/v1/catalog?limit=50`, apiKey);
+    await reader.ready;
 
     // Baseline, same run: the same burst and read stream on the fresh catalog, nothing refreshing.
-    const baseline: number[] = [];
     await db.query(`UPDATE stream_state SET last_success_at = now() WHERE connection_id = $1`, [conn.id]);
-    const baselineBurst = await timedBurst(() => undefined);
-    const baselineEnd = performance.now() + baselineMs;
-    await openLoop(() => performance.now() >= baselineEnd, (ms) => baseline.push(ms));
+    const baselineBurst = (await reader.phase({ cmd: 'burst', n: burst })).map((r) => r.ms);
+    const baselineStream = reader.phase({ cmd: 'stream', rate });
+    await new Promise((r) => setTimeout(r, baselineMs));
+    reader.stop();
+    const baseline = (await baselineStream).map((r) => r.ms);
 
     // Stale again (older than 24 h), with the last attempt outside the minimum interval.
     await db.query(`UPDATE stream_state SET last_success_at = now() - interval '2 days', last_attempt_at = now() - interval '1 hour' WHERE connection_id = $1`, [conn.id]);
@@ -100,33 +123,31 @@ export async function runCatalogReads(): Promise<object> {
     await fetch(`${sandbox.url}/_sandbox/limits/reset`, { method: 'POST' });
     const runsBefore = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_runs')).rows[0]!.n;
 
-    // The stale reads: a burst of `burst` concurrent reads (the first of them triggers the refresh,
-    // which a worker — here this process — runs), then the steady stream until the refresh ends.
-    const latencies: number[] = [];
+    // The stale reads: the burst (the first answer names the refresh run, which a worker — here this
+    // process — starts at once), then the stream until the refresh has ended.
     const runIds = new Set<string>();
     let refreshing = true;
     let refresh: Promise<unknown> | null = null;
-    let errors = 0;
     const started = performance.now();
-    const onRead = (ms: number, body: { refreshRunId: string | null }, status: number) => {
-      if (status !== 200) errors++;
-      if (body.refreshRunId) {
-        runIds.add(body.refreshRunId);
-        refresh ??= engine.execute(tenant.id, body.refreshRunId).finally(() => (refreshing = false));
-      }
-      if (refreshing) latencies.push(ms);
+    // Only stream reads answered while the refresh runs count as reads during it.
+    const latencies: number[] = [];
+    let streaming = false;
+    reader.onRead = (r) => {
+      if (streaming && refreshing) latencies.push(r.ms);
+      if (!r.refreshRunId) return;
+      runIds.add(r.refreshRunId);
+      refresh ??= engine.execute(tenant.id, r.refreshRunId).finally(() => {
+        refreshing = false;
+        reader.stop();
+      });
     };
-    // The burst is timed on its own: 100 requests at once queue for the database whatever else runs
-    // (PGlite has one connection), so they are compared with the same burst on the fresh catalog.
-    const burstLatencies = await timedBurst((r) => {
-      if (r.status !== 200) errors++;
-      if (r.body.refreshRunId) {
-        runIds.add(r.body.refreshRunId);
-        refresh ??= engine.execute(tenant.id, r.body.refreshRunId).finally(() => (refreshing = false));
-      }
-    });
-    await openLoop(() => !refreshing, onRead);
+    const burstReads = await reader.phase({ cmd: 'burst', n: burst });
+    streaming = true;
+    const streamReads = refreshing ? await reader.phase({ cmd: 'stream', rate }) : [];
     await refresh;
+    const errors = [...burstReads, ...streamReads].filter((r) => r.status !== 200).length;
+    const burstLatencies = burstReads.map((r) => r.ms);
+    reader.close();
     const refreshSeconds = (performance.now() - started) / 1000;
     const runsStarted = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_runs')).rows[0]!.n - runsBefore;
     const s = await stats();

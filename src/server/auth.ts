@@ -2,6 +2,7 @@
 // known yet); every handler then works inside db.withTenant(request.tenantId, ...).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SyncError } from '../core/errors.js';
+import { InFlight } from '../core/in-flight.js';
 import type { Db } from '../store/db.js';
 import { findTenantIdByApiKey } from '../store/tenants.js';
 
@@ -12,13 +13,17 @@ declare module 'fastify' {
 }
 
 export function bearerAuth(db: Db) {
+  // A burst of requests with one key looks the key up once (nothing is kept afterwards, so a revoked
+  // key stops working at once).
+  const lookups = new InFlight<string | null>();
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       throw new SyncError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
     }
-    const tenantId = await findTenantIdByApiKey(db, match[1]!);
+    const key = match[1]!;
+    const tenantId = await lookups.run(key, () => findTenantIdByApiKey(db, key));
     if (!tenantId) throw new SyncError('unauthorized', 'invalid API key');
     request.tenantId = tenantId;
   };

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SyncError } from '../../core/errors.js';
+import { InFlight } from '../../core/in-flight.js';
 import type { Engine } from '../../engine/engine.js';
 import { ensureFresh } from '../../engine/staleness.js';
 import { type CatalogConnection, catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItems } from '../../store/catalog.js';
@@ -72,18 +73,12 @@ export interface CatalogRouteDeps {
   catalogMaxAgeMs?: number;
 }
 
-// Concurrent reads of one connection share one staleness check in flight instead of each running
-// its own: the answer is the same (the rules live in the database), and under a burst of readers the
-// database serves the reads instead of N identical checks. Nothing is kept once the check settles.
-const checksInFlight = new Map<string, Promise<Freshness>>();
-
-function sharedCheck(key: string, check: () => Promise<Freshness>): Promise<Freshness> {
-  const running = checksInFlight.get(key);
-  if (running) return running;
-  const started = check().finally(() => checksInFlight.delete(key));
-  checksInFlight.set(key, started);
-  return started;
-}
+// Concurrent identical reads share one database read, and concurrent reads of one stale connection
+// share one refresh trigger: the answers are the same (the rules live in the database), and under a
+// burst of readers the database serves one query instead of N. Nothing is kept once they settle.
+const checksInFlight = new InFlight<Freshness>();
+const sharedCheck = (key: string, check: () => Promise<Freshness>) => checksInFlight.run(key, check);
+const readsInFlight = new InFlight<{ page: Awaited<ReturnType<typeof listCatalogItems>>; conns: CatalogConnection[] }>();
 
 /**
  * Freshness of each catalog connection, from what `catalogConnections` read in the read's own
@@ -141,10 +136,13 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
       }
       const tenantId = request.tenantId;
       // One transaction for the page and the freshness facts: a read is two statements.
-      const { page, conns } = await deps.db.withTenant(tenantId, async (tx) => ({
-        page: await listCatalogItems(tx, tenantId, { ...filter, limit, afterId }),
-        conns: await catalogConnections(tx, tenantId, filter.connectionId),
-      }));
+      const readKey = JSON.stringify([tenantId, filter, limit, afterId]);
+      const { page, conns } = await readsInFlight.run(readKey, () =>
+        deps.db.withTenant(tenantId, async (tx) => ({
+          page: await listCatalogItems(tx, tenantId, { ...filter, limit, afterId }),
+          conns: await catalogConnections(tx, tenantId, filter.connectionId),
+        })),
+      );
       if (filter.connectionId && conns.length === 0) throw new SyncError('not_found', `connection ${filter.connectionId} not found or has no catalog`);
       return { ...page, ...(await checkFreshness(deps, tenantId, conns)) };
     },

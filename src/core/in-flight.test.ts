@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { InFlight } from './in-flight.js';
+
+describe('InFlight', () => {
+  it('runs concurrent calls with one key once and gives them all its result', async () => {
+    const flights = new InFlight<number>();
+    let calls = 0;
+    let release!: (v: number) => void;
+    const work = () => {
+      calls++;
+      return new Promise<number>((r) => (release = r));
+    };
+    const all = Promise.all([flights.run('a', work), flights.run('a', work), flights.run('a', work)]);
+    const other = flights.run('b', async () => 7);
+    expect(flights.size).toBe(2);
+    release(42);
+    expect(await all).toEqual([42, 42, 42]);
+    expect(await other).toBe(7);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps nothing once the work settles, failures included', async () => {
+    const flights = new InFlight<number>();
+    await expect(flights.run('k', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(flights.size).toBe(0);
+    let calls = 0;
+    await flights.run('k', async () => ++calls);
+    await flights.run('k', async () => ++calls);
+    expect(calls).toBe(2);
+  });
+});
