@@ -29,3 +29,18 @@ describe('InFlight', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('InFlight with gather', () => {
+  it('starts the work after this turn, so calls made meanwhile join it instead of starting it again', async () => {
+    const flights = new InFlight<number>({ gather: true });
+    let calls = 0;
+    const work = async () => ++calls;
+    const first = flights.run('k', work);
+    expect(calls).toBe(0); // not started yet
+    // Pending callbacks of this turn run (without gather the work would have finished by now).
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const second = flights.run('k', work);
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    expect(calls).toBe(1);
+  });
+});

@@ -15,7 +15,7 @@ declare module 'fastify' {
 export function bearerAuth(db: Db) {
   // A burst of requests with one key looks the key up once (nothing is kept afterwards, so a revoked
   // key stops working at once).
-  const lookups = new InFlight<string | null>();
+  const lookups = new InFlight<string | null>({ gather: true });
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

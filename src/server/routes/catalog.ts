@@ -78,7 +78,7 @@ export interface CatalogRouteDeps {
 // burst of readers the database serves one query instead of N. Nothing is kept once they settle.
 const checksInFlight = new InFlight<Freshness>();
 const sharedCheck = (key: string, check: () => Promise<Freshness>) => checksInFlight.run(key, check);
-const readsInFlight = new InFlight<{ page: Awaited<ReturnType<typeof listCatalogItems>>; conns: CatalogConnection[] }>();
+const readsInFlight = new InFlight<{ page: Awaited<ReturnType<typeof listCatalogItems>>; conns: CatalogConnection[] }>({ gather: true });
 
 /**
  * Freshness of each catalog connection, from what `catalogConnections` read in the read's own
