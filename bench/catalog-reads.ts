@@ -109,8 +109,10 @@ export async function runCatalogReads(): Promise<object> {
     const reader = startReader(`${url}/api/v1/catalog?limit=50`, apiKey);
     await reader.ready;
 
-    // Baseline, same run: the same burst and read stream on the fresh catalog, nothing refreshing.
+    // Baseline, same run: the same burst and read stream on the fresh catalog, nothing refreshing
+    // (after an unmeasured burst that opens the readers' connections).
     await db.query(`UPDATE stream_state SET last_success_at = now() WHERE connection_id = $1`, [conn.id]);
+    await reader.phase({ cmd: 'burst', n: burst });
     const baselineBurst = (await reader.phase({ cmd: 'burst', n: burst })).map((r) => r.ms);
     const baselineStream = reader.phase({ cmd: 'stream', rate });
     await new Promise((r) => setTimeout(r, baselineMs));
