@@ -9,6 +9,7 @@ import { type EmagSandbox, type EmagSandboxOptions, startEmagSandbox } from '../
 import { createLogger } from '../../src/server/logger.js';
 import { insertConnection } from '../../src/store/connections.js';
 import { createTenant } from '../../src/store/tenants.js';
+import type { Queryable } from '../../src/store/db.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export interface EmagHarness {
@@ -27,6 +28,27 @@ export interface EmagHarness {
 }
 
 const STATUS = ['canceled', 'new', 'in_progress', 'prepared', 'finalized', 'returned'];
+
+/** The hub's orders of one connection: id, status, line count and lines matched to a hub product. */
+export async function hubOrdersOf(db: Queryable, connectionId: string): Promise<{ id: string; status: string; lines: number; matched: number }[]> {
+  const { rows } = await db.query<{ id: string; status: string; lines: number; matched: number }>(
+    `SELECT l.external_id AS id, o.status,
+            (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id) AS lines,
+            (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id IS NOT NULL) AS matched
+       FROM links l JOIN orders o ON o.id = l.hub_id
+      WHERE l.connection_id = $1 AND l.entity = 'order' AND l.deleted_at IS NULL ORDER BY l.external_id`,
+    [connectionId],
+  );
+  return rows;
+}
+
+/** The sandbox's orders of one account in the shape of hubOrdersOf (without `matched`). */
+export function sandboxOrdersOf(sb: EmagSandbox, account: string): { id: string; status: string; lines: number }[] {
+  return sb
+    .orders(account)
+    .map((o) => ({ id: String(o.id), status: STATUS[o.status as number]!, lines: (o.products as { status: number }[]).filter((l) => l.status === 1).length }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
 
 export async function createEmagHarness(opts: {
   sandbox?: EmagSandboxOptions;
@@ -64,23 +86,8 @@ export async function createEmagHarness(opts: {
       for (const run of res.created) out.push((await engine.execute(tenant.id, run.id))!);
       return out;
     },
-    async hubOrders(account) {
-      const { rows } = await t.db.query<{ id: string; status: string; lines: number; matched: number }>(
-        `SELECT l.external_id AS id, o.status,
-                (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id) AS lines,
-                (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id IS NOT NULL) AS matched
-           FROM links l JOIN orders o ON o.id = l.hub_id
-          WHERE l.connection_id = $1 AND l.entity = 'order' AND l.deleted_at IS NULL ORDER BY l.external_id`,
-        [connections[account]],
-      );
-      return rows;
-    },
-    sandboxOrders(account) {
-      return sb
-        .orders(account)
-        .map((o) => ({ id: String(o.id), status: STATUS[o.status as number]!, lines: (o.products as { status: number }[]).filter((l) => l.status === 1).length }))
-        .sort((a, b) => a.id.localeCompare(b.id));
-    },
+    hubOrders: (account) => hubOrdersOf(t.db, connections[account]!),
+    sandboxOrders: (account) => sandboxOrdersOf(sb, account),
     async close() {
       await engine.stop();
       await sb.close();
