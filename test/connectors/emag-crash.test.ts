@@ -1,11 +1,9 @@
 // eMAG orders sync killed mid-way: a worker process pulling one account's orders from the sandbox is
 // killed with SIGKILL after some committed pages; a new worker resumes the run from its checkpoint and
 // the hub ends with exactly the sandbox's orders, every page read and at most the one in flight twice.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
 import { type EmagSandbox, startEmagSandbox } from '../../src/sandbox/emag/index.js';
@@ -15,29 +13,9 @@ import { migrate } from '../../src/store/migrate.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { waitFor } from '../helpers/db.js';
 import { hubOrdersOf, sandboxOrdersOf } from '../helpers/emag.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
-const CHILD = fileURLToPath(new URL('../engine/fixtures/pull-child.ts', import.meta.url));
 const TIME_SCALE = 20;
-
-function startWorker(env: Record<string, string>, attempt: number) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const worker = { pages: 0, lines: [] as Record<string, unknown>[], exited: new Promise<number | null>((r) => proc.on('exit', (code) => r(code))), kill: () => proc.kill('SIGKILL') };
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      worker.lines.push(line);
-      // A page counts once this worker owns the run (before that it sees the previous owner's page).
-      if (typeof line.page === 'number' && line.attempts === attempt) worker.pages = line.page;
-    }
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  void worker.exited.then((code) => code !== 0 && code !== null && console.error(stderr));
-  return worker;
-}
 
 describe('eMAG orders sync killed mid-way', () => {
   let sb: EmagSandbox | undefined;
@@ -69,7 +47,7 @@ describe('eMAG orders sync killed mid-way', () => {
     await db.close();
     const env = { CS_MASTER_KEY: key, CS_LEASE_MS: '800', CS_DATA_DIR: dataDir, CS_TENANT: tenant.id, CS_CONNECTION: conn.id, CS_STREAM: 'orders', CS_MODE: 'full' };
 
-    const first = startWorker(env, 1);
+    const first = startWorkerProcess(env, 1);
     await waitFor(() => first.pages >= 5, 60_000, 'the first worker to commit five pages');
     first.kill();
     await first.exited;
@@ -77,7 +55,7 @@ describe('eMAG orders sync killed mid-way', () => {
     expect(killedAt).toBeLessThan(30); // the run was really cut short (31 pages in all)
     sb.clearFaults();
 
-    const second = startWorker(env, 2);
+    const second = startWorkerProcess(env, 2);
     expect(await second.exited).toBe(0);
     expect(second.lines.find((l) => l.event === 'finished')).toMatchObject({ status: 'succeeded' });
 

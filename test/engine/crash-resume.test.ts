@@ -2,11 +2,9 @@
 // After the last worker finishes, the hub equals the source exactly (no missing, no duplicate rows)
 // and at most one page per crash was fetched twice. Runs on PGlite (an on-disk data dir, as the
 // embedded default) and, in test:pg, on PostgreSQL.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
 import { insertConnection } from '../../src/store/connections.js';
@@ -15,45 +13,11 @@ import { migrate } from '../../src/store/migrate.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb, usingPostgres, waitFor } from '../helpers/db.js';
 import { mulberry32, startTestSource, TEST_SOURCE_TOKEN, type TestSource } from '../helpers/test-source.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/pull-child.ts', import.meta.url));
 const RECORDS = 20_000;
 const PAGE = 100;
 const CRASHES = 5;
-
-interface Child {
-  pages: number;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  kill(): void;
-}
-
-/** `attempt` is the run attempt this worker will be: pages are counted only once it owns the run. */
-function startChild(env: Record<string, string>, attempt: number): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = {
-    pages: 0,
-    lines: [],
-    exited: new Promise((r) => proc.on('exit', (code) => r(code))),
-    kill: () => proc.kill('SIGKILL'),
-  };
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      child.lines.push(line);
-      if (typeof line.page === 'number' && line.attempts === attempt) child.pages = line.page;
-    }
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  void child.exited.then((code) => {
-    if (code !== 0 && code !== null) console.error(stderr);
-  });
-  return child;
-}
 
 describe('crash and resume', () => {
   let source: TestSource;
@@ -93,7 +57,7 @@ describe('crash and resume', () => {
     const random = mulberry32(Date.now() % 100_000);
     const killedAtPages: number[] = [];
     for (let crash = 0; crash < CRASHES; crash++) {
-      const child = startChild(env, crash + 1);
+      const child = startWorkerProcess(env, crash + 1);
       // A random moment after this worker committed at least one page of its own.
       const startPages = killedAtPages[killedAtPages.length - 1] ?? 0;
       const target = startPages + 1 + Math.floor(random() * 25);
@@ -104,7 +68,7 @@ describe('crash and resume', () => {
       await child.exited;
       killedAtPages.push(child.pages);
     }
-    const last = startChild(env, CRASHES + 1);
+    const last = startWorkerProcess(env, CRASHES + 1);
     expect(await last.exited).toBe(0);
     const finished = last.lines.find((l) => l.event === 'finished');
     expect(finished?.status).toBe('succeeded');
