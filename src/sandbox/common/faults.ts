@@ -5,6 +5,17 @@
 import type { z } from 'zod';
 import { SeededRandom } from './random.js';
 
+/** Shares of requests that fail in the ways every platform's API fails. */
+export interface RequestFaultRates {
+  rateReset: number;
+  rateHang: number;
+  rate5xx: number;
+  rate429: number;
+  rateMalformed: number;
+}
+
+export type CommonRequestFault = 'reset' | 'hang' | '5xx' | '429' | 'malformed';
+
 export class FaultSwitch<S extends z.ZodType<object>> {
   protected config: z.infer<S>;
   readonly random: SeededRandom;
@@ -33,6 +44,16 @@ export class FaultSwitch<S extends z.ZodType<object>> {
   clear(): void {
     this.config = this.schema.parse({}) as z.infer<S>;
     this.onChange();
+  }
+
+  /** One draw per kind, in a fixed order (so a seed replays the same faults). */
+  protected drawRequestFault(rates: RequestFaultRates): CommonRequestFault | null {
+    if (this.random.chance(rates.rateReset)) return 'reset';
+    if (this.random.chance(rates.rateHang)) return 'hang';
+    if (this.random.chance(rates.rate5xx)) return '5xx';
+    if (this.random.chance(rates.rate429)) return '429';
+    if (this.random.chance(rates.rateMalformed)) return 'malformed';
+    return null;
   }
 
   /** Called after every change of the configuration (e.g. to reset a fault's own counters). */

@@ -52,11 +52,6 @@ export class Faults extends FaultSwitch<typeof FaultConfigSchema> {
   forRequest(): RequestFault | null {
     const c = this.config;
     if (c.shopLocked) return 'locked';
-    if (this.random.chance(c.rateReset)) return 'reset';
-    if (this.random.chance(c.rateHang)) return 'hang';
-    if (this.random.chance(c.rate5xx)) return '5xx';
-    if (this.random.chance(c.rate429)) return '429';
-    if (this.random.chance(c.rateMalformed)) return 'malformed';
-    return null;
+    return this.drawRequestFault(c);
   }
 }

@@ -2,6 +2,7 @@
 // URLs. A non-2xx answer (or a timeout) is retried after 1, 4, 16, 64, 256 and 1024 minutes
 // (time-scaled), each attempt carrying `retries` = earlier attempts and, for v2, a fresh signature
 // over the new body. Faults: drops, duplicates, late and swapped deliveries.
+import { postDelivery } from '../../common/deliver.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { SandboxRuntime } from '../runtime.js';
 import { syncProductV1, v2Status } from '../shapes.js';
@@ -154,21 +155,7 @@ export class PrintfulWebhookDispatcher {
       headers['x-pf-webhook-signature'] = signPrintfulV2(d.secretKey, body);
       headers['x-pf-webhook-public-key'] = d.publicKey;
     }
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    const timer = setTimeout(() => controller.abort(), this.runtime.options.webhookTimeoutMs);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(d.url, { method: 'POST', body, headers, redirect: 'manual', signal: controller.signal });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-    } catch (e) {
-      error = controller.signal.aborted ? 'timeout' : (e as Error).message;
-    } finally {
-      clearTimeout(timer);
-      this.inFlight.delete(controller);
-    }
+    const { status, error } = await postDelivery(d.url, body, headers, { timeoutMs: this.runtime.options.webhookTimeoutMs, inFlight: this.inFlight });
     if (this.closed) return;
     d.attempts.push({ at: new Date().toISOString(), status, error, body });
     if (status !== null && status >= 200 && status < 300) {

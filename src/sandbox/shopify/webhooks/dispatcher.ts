@@ -2,6 +2,7 @@
 // within the timeout (3xx counts as failure); failures retry with growing, time-scaled delays up to 8
 // times, then the subscription is deleted. Faults: drops, duplicates (same X-Shopify-Webhook-Id), late
 // deliveries and swapped order (a newer event for a resource delivered before an older one).
+import { postDelivery } from '../../common/deliver.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../../common/clock.js';
 import type { Faults } from '../faults.js';
@@ -158,34 +159,20 @@ export class WebhookDispatcher {
       delivery.status = 'failed';
       return;
     }
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(delivery.address, {
-        method: 'POST', body: delivery.body, redirect: 'manual', signal: controller.signal,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Shopify-Captain-Hook',
-          'x-shopify-topic': delivery.topic,
-          'x-shopify-hmac-sha256': signWebhook(this.deps.apiSecret(), delivery.body),
-          'x-shopify-shop-domain': this.deps.shop,
-          'x-shopify-api-version': delivery.apiVersion,
-          'x-shopify-webhook-id': delivery.webhookId,
-          'x-shopify-event-id': delivery.eventId,
-          'x-shopify-triggered-at': new Date(delivery.triggeredAt).toISOString(),
-        },
-      });
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
-    } catch (e) {
-      error = controller.signal.aborted ? 'timeout' : (e as Error).message;
-    } finally {
-      clearTimeout(timer);
-      this.inFlight.delete(controller);
-    }
+    const { status, error } = await postDelivery(delivery.address, delivery.body, {
+      'content-type': 'application/json',
+      'user-agent': 'Shopify-Captain-Hook',
+      'x-shopify-topic': delivery.topic,
+      'x-shopify-hmac-sha256': signWebhook(this.deps.apiSecret(), delivery.body),
+      'x-shopify-shop-domain': this.deps.shop,
+      'x-shopify-api-version': delivery.apiVersion,
+      'x-shopify-webhook-id': delivery.webhookId,
+      'x-shopify-event-id': delivery.eventId,
+      'x-shopify-triggered-at': new Date(delivery.triggeredAt).toISOString(),
+    }, {
+      timeoutMs: this.deps.timeoutMs,
+      inFlight: this.inFlight,
+    });
     if (this.closed) return;
     delivery.attempts.push({ at: new Date().toISOString(), status, error });
     if (status !== null && status >= 200 && status < 300) {
