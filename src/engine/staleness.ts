@@ -17,8 +17,10 @@ export interface Freshness {
 export async function ensureFresh(
   engine: Engine,
   req: { tenantId: string; connectionId: string; stream: string; maxAgeMs: number; mode?: 'full' | 'incremental' },
+  /** The stream's last success as the caller just read it (saves reading it again). */
+  known?: { lastSuccessAt: Date | null },
 ): Promise<Freshness> {
-  const cp = await engine.db.withTenant(req.tenantId, (tx) => loadCheckpoint(tx, req.tenantId, req.connectionId, req.stream));
+  const cp = known ?? (await engine.db.withTenant(req.tenantId, (tx) => loadCheckpoint(tx, req.tenantId, req.connectionId, req.stream)));
   const lastSuccessAt = cp.lastSuccessAt ? cp.lastSuccessAt.toISOString() : null;
   if (cp.lastSuccessAt && Date.now() - cp.lastSuccessAt.getTime() < req.maxAgeMs) {
     return { stale: false, lastSuccessAt, refreshRunId: null };

@@ -33,50 +33,24 @@ export interface CatalogFilter {
   maxPrice?: number | undefined;
 }
 
-interface Row {
-  id: string;
-  connection_id: string;
-  external_id: string;
-  product_external_id: string | null;
-  product_name: string | null;
-  variant_name: string | null;
-  price: string | null;
-  currency: string | null;
-  in_stock: boolean | null;
-  data: Record<string, unknown>;
-  updated_at: Date;
-}
-
-const COLUMNS = 'id, connection_id, external_id, product_external_id, product_name, variant_name, price::text AS price, currency, in_stock, data, updated_at';
-
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-function toView(r: Row): CatalogItemView {
-  return {
-    id: r.id,
-    connectionId: r.connection_id,
-    externalId: r.external_id,
-    productExternalId: r.product_external_id,
-    productName: r.product_name,
-    variantName: r.variant_name,
-    size: text(r.data.size),
-    color: text(r.data.color),
-    colorCode: text(r.data.colorCode),
-    imageUrl: text(r.data.imageUrl),
-    // numeric(14,4) comes back as "12.5000"; money is shown with its significant decimals, at least two.
-    price: r.price === null ? null : trimPrice(r.price),
-    currency: r.currency,
-    inStock: r.in_stock,
-    availability: typeof r.data.availability === 'object' && r.data.availability !== null ? (r.data.availability as Record<string, string>) : null,
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
-
-function trimPrice(p: string): string {
-  const [whole, frac = ''] = p.split('.');
-  const kept = frac.replace(/0+$/, '').padEnd(2, '0');
-  return `${whole}.${kept}`;
-}
+/**
+ * A catalog item as the API shows it (CatalogItemView), built by the database as JSON. A page then
+ * leaves PGlite as one text value and goes into the answer as it is: no per-row decoding, mapping
+ * and re-encoding in this process, which a burst of readers would otherwise wait on.
+ * Money keeps its significant decimals, at least two (numeric(14,4) stores 12.5 as 12.5000);
+ * times are ISO 8601 in UTC with milliseconds, as Date.toISOString() writes them.
+ */
+const ITEM_JSON = `json_build_object(
+  'id', id, 'connectionId', connection_id, 'externalId', external_id, 'productExternalId', product_external_id,
+  'productName', product_name, 'variantName', variant_name,
+  'size', CASE WHEN jsonb_typeof(data->'size') = 'string' THEN data->>'size' END,
+  'color', CASE WHEN jsonb_typeof(data->'color') = 'string' THEN data->>'color' END,
+  'colorCode', CASE WHEN jsonb_typeof(data->'colorCode') = 'string' THEN data->>'colorCode' END,
+  'imageUrl', CASE WHEN jsonb_typeof(data->'imageUrl') = 'string' THEN data->>'imageUrl' END,
+  'price', CASE WHEN price IS NULL THEN NULL WHEN scale(trim_scale(price)) < 2 THEN round(price, 2)::text ELSE trim_scale(price)::text END,
+  'currency', currency, 'inStock', in_stock,
+  'availability', CASE WHEN jsonb_typeof(data->'availability') = 'object' THEN data->'availability' END,
+  'updatedAt', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
 
 export function encodeCatalogCursor(id: string): string {
   return Buffer.from(JSON.stringify(['catalog', id]), 'utf8').toString('base64url');
@@ -93,12 +67,13 @@ export function decodeCatalogCursor(cursor: string): string | null {
   }
 }
 
-export async function listCatalogItems(
+/** A page of catalog items: `itemsJson` is the JSON array of CatalogItemView, as the database wrote it. */
+export async function listCatalogItemsJson(
   tx: Queryable,
   tenantId: string,
   opts: CatalogFilter & { limit: number; afterId?: string | null },
-): Promise<{ items: CatalogItemView[]; nextCursor: string | null }> {
-  const params: unknown[] = [opts.limit + 1, tenantId];
+): Promise<{ itemsJson: string; nextCursor: string | null }> {
+  const params: unknown[] = [opts.limit, tenantId];
   const where = ['tenant_id = $2', 'deleted_at IS NULL'];
   const add = (sql: (n: number) => string, value: unknown) => {
     params.push(value);
@@ -113,21 +88,30 @@ export async function listCatalogItems(
   if (opts.size) add((n) => `lower(data->>'size') = lower($${n})`, opts.size);
   if (opts.minPrice !== undefined) add((n) => `price >= $${n}`, opts.minPrice);
   if (opts.maxPrice !== undefined) add((n) => `price <= $${n}`, opts.maxPrice);
-  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM catalog_items WHERE ${where.join(' AND ')} ORDER BY id LIMIT $1`, params);
-  const more = rows.length > opts.limit;
-  const kept = more ? rows.slice(0, opts.limit) : rows;
-  return { items: kept.map(toView), nextCursor: more && kept.length > 0 ? encodeCatalogCursor(kept[kept.length - 1]!.id) : null };
+  // One row past the page tells whether there is a next one; its cursor is the page's last id.
+  const { rows } = await tx.query<{ items: string; last_id: string | null }>(
+    `WITH page AS (
+       SELECT *, row_number() OVER (ORDER BY id) AS n
+         FROM (SELECT * FROM catalog_items WHERE ${where.join(' AND ')} ORDER BY id LIMIT $1::int + 1) p
+     )
+     SELECT coalesce((SELECT json_agg(${ITEM_JSON} ORDER BY id) FROM page WHERE n <= $1), '[]')::text AS items,
+            (SELECT id FROM page WHERE n = $1 AND EXISTS (SELECT 1 FROM page WHERE n > $1)) AS last_id`,
+    params,
+  );
+  const lastId = rows[0]?.last_id ?? null;
+  return { itemsJson: rows[0]?.items ?? '[]', nextCursor: lastId ? encodeCatalogCursor(lastId) : null };
 }
 
 export async function getCatalogItem(tx: Queryable, tenantId: string, id: string): Promise<(CatalogItemView & { products: { id: string; sku: string | null; name: string | null }[] }) | null> {
-  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM catalog_items WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
-  if (!rows[0]) return null;
+  const { rows } = await tx.query<{ item: CatalogItemView }>(`SELECT ${ITEM_JSON} AS item FROM catalog_items WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+  const item = rows[0]?.item;
+  if (!item) return null;
   // Store products printed from this catalog variant (their catalogVariantId, see the Printful mapping).
   const { rows: products } = await tx.query<{ id: string; sku: string | null; name: string | null }>(
     `SELECT id, sku, name FROM products WHERE tenant_id = $1 AND deleted_at IS NULL AND data->>'catalogVariantId' = $2 ORDER BY created_at, id LIMIT 100`,
-    [tenantId, rows[0].external_id],
+    [tenantId, item.externalId],
   );
-  return { ...toView(rows[0]), products };
+  return { ...item, products };
 }
 
 export interface CatalogConnection {

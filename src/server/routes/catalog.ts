@@ -10,7 +10,7 @@ import { SyncError } from '../../core/errors.js';
 import { InFlight } from '../../core/in-flight.js';
 import type { Engine } from '../../engine/engine.js';
 import { ensureFresh } from '../../engine/staleness.js';
-import { type CatalogConnection, catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItems } from '../../store/catalog.js';
+import { catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItemsJson } from '../../store/catalog.js';
 import type { Db } from '../../store/db.js';
 import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
 
@@ -64,6 +64,9 @@ const freshnessFields = {
   connections: z.array(connectionFreshness),
 };
 
+const listResponse = z.object({ items: z.array(catalogItem), nextCursor: z.string().nullable(), ...freshnessFields });
+const freshnessPart = z.object(freshnessFields);
+
 type Freshness = z.infer<typeof connectionFreshness>;
 
 export interface CatalogRouteDeps {
@@ -78,14 +81,18 @@ export interface CatalogRouteDeps {
 // burst of readers the database serves one query instead of N. Nothing is kept once they settle.
 const checksInFlight = new InFlight<Freshness>();
 const sharedCheck = (key: string, check: () => Promise<Freshness>) => checksInFlight.run(key, check);
-const readsInFlight = new InFlight<{ page: Awaited<ReturnType<typeof listCatalogItems>>; conns: CatalogConnection[] }>({ gather: true });
+// A burst of identical reads also shares the answer's serialization: one JSON body, sent to each of
+// them as is. The items are JSON as the database wrote them (see listCatalogItemsJson); only the
+// small freshness part is validated and serialized here.
+const pagesInFlight = new InFlight<Buffer>({ gather: true });
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Freshness of each catalog connection, from what `catalogConnections` read in the read's own
  * transaction. Only a stale catalog with no refresh under way goes through the engine's trigger
  * (single-flight, minimum interval): fresh data and a refresh already running need no further query.
  */
-async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: CatalogConnection[]) {
+async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: Awaited<ReturnType<typeof catalogConnections>>) {
   const connections = await Promise.all(
     conns.map(async (c): Promise<Freshness> => {
       const minutes = c.settings.catalogMaxAgeMinutes;
@@ -95,7 +102,7 @@ async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: C
       if (c.activeRunId) return { connectionId: c.id, stale: true, lastSuccessAt, refreshRunId: c.activeRunId };
       return sharedCheck(`${tenantId}:${c.id}:${maxAgeMs}`, async () => {
         try {
-          const f = await ensureFresh(deps.engine, { tenantId, connectionId: c.id, stream: 'catalog', maxAgeMs, mode: 'full' });
+          const f = await ensureFresh(deps.engine, { tenantId, connectionId: c.id, stream: 'catalog', maxAgeMs, mode: 'full' }, c);
           return { connectionId: c.id, ...f };
         } catch (err) {
           // The read never fails because a refresh cannot start: it says why and serves what is stored.
@@ -124,10 +131,10 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
         tags,
         summary: 'List catalog items (from the database; a stale catalog is refreshed in the background)',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(catalogItem), nextCursor: z.string().nullable(), ...freshnessFields }), ...errorResponses },
+        response: { 200: listResponse, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, ...filter } = request.query;
       const afterId = cursor ? decodeCatalogCursor(cursor) : null;
       if (cursor && !afterId) throw new SyncError('validation_failed', 'cursor is not valid: use nextCursor of a previous page');
@@ -135,16 +142,19 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
         throw new SyncError('validation_failed', 'minPrice must not be greater than maxPrice');
       }
       const tenantId = request.tenantId;
-      // One transaction for the page and the freshness facts: a read is two statements.
       const readKey = JSON.stringify([tenantId, filter, limit, afterId]);
-      const { page, conns } = await readsInFlight.run(readKey, () =>
-        deps.db.withTenant(tenantId, async (tx) => ({
-          page: await listCatalogItems(tx, tenantId, { ...filter, limit, afterId }),
+      const body = await pagesInFlight.run(readKey, async () => {
+        // One transaction for the page and the freshness facts: a read is two statements.
+        const { page, conns } = await deps.db.withTenant(tenantId, async (tx) => ({
+          page: await listCatalogItemsJson(tx, tenantId, { ...filter, limit, afterId }),
           conns: await catalogConnections(tx, tenantId, filter.connectionId),
-        })),
-      );
-      if (filter.connectionId && conns.length === 0) throw new SyncError('not_found', `connection ${filter.connectionId} not found or has no catalog`);
-      return { ...page, ...(await checkFreshness(deps, tenantId, conns)) };
+        }));
+        if (filter.connectionId && conns.length === 0) throw new SyncError('not_found', `connection ${filter.connectionId} not found or has no catalog`);
+        const freshness = JSON.stringify(freshnessPart.parse(await checkFreshness(deps, tenantId, conns)));
+        return Buffer.from(`{"items":${page.itemsJson},"nextCursor":${JSON.stringify(page.nextCursor)},${freshness.slice(1)}`);
+      });
+      // Serialized above in listResponse's shape: sent as is.
+      return reply.type(JSON_TYPE).send(body as never);
     },
   );
 
