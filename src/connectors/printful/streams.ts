@@ -2,7 +2,10 @@
 // pass lists them all (offset paging, 100 per page: the first-20-only bug comes from trusting the
 // default) and fetches each entry's details, which carry the variants with price and availability.
 // One page of the engine = the details of up to DETAIL_BATCH listed entries, so a checkpoint is
-// never more than that many requests behind.
+// never more than that many requests behind. Ten, not more: a catalog product carries tens of
+// variants, and a page is written in one transaction, which on the embedded database holds up the
+// catalog reads served meanwhile (twenty products' variants took 15–30 ms to write). The platform's
+// rate limit, not the page count, sets how long a pass takes.
 import { z } from 'zod';
 import { isSyncError } from '../../core/errors.js';
 import type { Ctx, PageResult, Stream } from '../types.js';
@@ -10,7 +13,7 @@ import { PAGE_LIMIT, v1Get } from './api.js';
 import type { PrintfulConfig } from './config-merged.js';
 import { mapCatalogProduct, mapSyncProduct } from './mapping.js';
 
-export const DETAIL_BATCH = 20;
+export const DETAIL_BATCH = 10;
 const DETAIL_CONCURRENCY = 5;
 
 export const ListDetailCursor = z.object({
