@@ -43,4 +43,39 @@ describe('InFlight with gather', () => {
     expect(await Promise.all([first, second])).toEqual([1, 1]);
     expect(calls).toBe(1);
   });
+
+  it('keeps gathering while calls go on arriving turn after turn, then runs once for all of them', async () => {
+    const flights = new InFlight<number>({ gather: true, gatherMaxMs: 1000 });
+    let calls = 0;
+    const work = async () => ++calls;
+    const joined = [flights.run('k', work)];
+    // A call arrives in each of the next three turns (as requests read off the network would).
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setImmediate(r));
+      joined.push(flights.run('k', work));
+    }
+    expect(calls).toBe(0);
+    expect(await Promise.all(joined)).toEqual([1, 1, 1, 1]);
+    expect(calls).toBe(1);
+  });
+
+  it('does not wait past gatherMaxMs however many calls keep arriving', async () => {
+    const flights = new InFlight<number>({ gather: true, gatherMaxMs: 20 });
+    let started = 0;
+    const first = flights.run('k', async () => (started = performance.now()));
+    const t0 = performance.now();
+    let stop = false;
+    // A call in every turn, for longer than the cap.
+    const feeder = (async () => {
+      while (!stop) {
+        void flights.run('k', async () => 0);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await first;
+    stop = true;
+    await feeder;
+    expect(started - t0).toBeGreaterThanOrEqual(19);
+    expect(started - t0).toBeLessThan(500);
+  });
 });
