@@ -48,14 +48,15 @@ describe('InFlight with gather', () => {
     const flights = new InFlight<number>({ gather: true, gatherMaxMs: 1000 });
     let calls = 0;
     const work = async () => ++calls;
-    const joined = [flights.run('k', work)];
-    // A call arrives in each of the next three turns (as requests read off the network would).
+    // Two calls in the first turn, then one in each of the next three turns (as requests of a burst
+    // read off the network would be).
+    const joined = [flights.run('k', work), flights.run('k', work)];
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setImmediate(r));
       joined.push(flights.run('k', work));
     }
     expect(calls).toBe(0);
-    expect(await Promise.all(joined)).toEqual([1, 1, 1, 1]);
+    expect(await Promise.all(joined)).toEqual([1, 1, 1, 1, 1]);
     expect(calls).toBe(1);
   });
 
@@ -65,6 +66,7 @@ describe('InFlight with gather', () => {
     const first = flights.run('k', async () => (started = performance.now()));
     const t0 = performance.now();
     let stop = false;
+    void flights.run('k', async () => 0); // a second caller in the first turn: gathering goes on
     // A call in every turn, for longer than the cap.
     const feeder = (async () => {
       while (!stop) {
@@ -77,5 +79,15 @@ describe('InFlight with gather', () => {
     await feeder;
     expect(started - t0).toBeGreaterThanOrEqual(19);
     expect(started - t0).toBeLessThan(500);
+  });
+
+  it('starts a lone call after one turn', async () => {
+    const flights = new InFlight<number>({ gather: true, gatherMaxMs: 1000 });
+    let calls = 0;
+    const first = flights.run('k', async () => ++calls);
+    await new Promise((r) => setImmediate(r));
+    // The turn passed with nobody joining: the work has started, and a call now starts another.
+    const second = flights.run('k', async () => ++calls);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
   });
 });

@@ -4,12 +4,13 @@
 
 export interface InFlightOptions {
   /**
-   * Start the work only once the calls have stopped arriving: after a turn of the event loop
-   * (setImmediate) in which no call joined, or `gatherMaxMs` after the first call, whichever is
-   * first. Requests read from the network meanwhile join it. Without it, work that never waits on
-   * I/O (the embedded database runs in this process) would finish before the next request is even
-   * read, and nothing would ever be shared; with one turn only, a burst still split into a group per
-   * turn. A lone call waits one idle turn.
+   * Start the work only after the current turn of the event loop (setImmediate), so that requests
+   * read from the network in the same turn join it; and when some did, go on gathering until a turn
+   * passes in which none joined, or `gatherMaxMs` after the first call. Without it, work that never
+   * waits on I/O (the embedded database runs in this process) would finish before the next request
+   * is even read, and nothing would ever be shared; with one turn only, a burst split into a group
+   * per turn. A lone call waits one turn, as before: while a sync runs in the same process a turn
+   * can take a page write's time, and a lone read should not wait two.
    */
   gather?: boolean;
   /** The longest a call waits for others to join (default 5 ms). */
@@ -39,11 +40,11 @@ export class InFlight<V> {
     return flight.promise;
   }
 
-  /** Resolves after a turn of the event loop in which no call joined `flight` (or at the cap). */
+  /** Resolves after the first turn of the event loop in which no call joined `flight` (or at the cap). */
   private quiet(flight: Flight<V>): Promise<void> {
     const deadline = performance.now() + (this.opts.gatherMaxMs ?? 5);
     return new Promise((resolve) => {
-      let seen = 0;
+      let seen = 1;
       const check = () => {
         if (flight.calls === seen || performance.now() >= deadline) return resolve();
         seen = flight.calls;
