@@ -80,6 +80,12 @@ export interface Stream<Cfg, Raw, Cur> {
   toRecords(raw: Raw): (CanonicalRecord | InvalidRecord)[];
   /** Re-reads one record by id; lets dead letters be retried against the source. */
   fetchRecord?(ctx: Ctx<Cfg>, externalId: string): Promise<Raw | null>;
+  /**
+   * Re-reads a parent with all its records (e.g. a catalog product with its variants) as one raw
+   * item of this stream; null when it is gone. Lets an event that only names parents
+   * (WebhookEvent.refetchGroups) be applied without a full pass.
+   */
+  fetchGroup?(ctx: Ctx<Cfg>, groupId: string): Promise<Raw | null>;
 }
 
 export interface RawRequest {
@@ -100,6 +106,12 @@ export interface WebhookEvent {
    * stream's stored data is out of date, so the next DB-first read refreshes it.
    */
   marksStale?: boolean;
+  /**
+   * Parents the event names without their data (e.g. the products whose prices changed): they are
+   * re-read through the stream's fetchGroup and applied. Only when that cannot be done does
+   * `marksStale` take effect.
+   */
+  refetchGroups?: string[];
 }
 
 /** A product group (the platform's parent product) with its SKUs, as the hub wants it on the platform. */

@@ -9,7 +9,12 @@ import type { Queryable } from '../store/db.js';
 import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
 import { applyRecords } from './apply.js';
 import { insertDeadLetters } from './dead-letters.js';
+import { mapPage } from './pull.js';
 import type { ContextDeps } from './run-context.js';
+import { GroupRefetcher, type Refetched } from './webhook-refetch.js';
+
+/** The most one processing round spends re-reading records that events name. */
+const REFETCH_TIMEOUT_MS = 60_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,22 +63,25 @@ interface EventRow {
 /** Applies received events of a connection, oldest first; returns how many were handled. */
 export async function processWebhookEvents(deps: ContextDeps, tenantId: string, connectionId: string, limit = 500): Promise<number> {
   const { rows: pending } = await deps.db.withTenant(tenantId, (tx) =>
-    tx.query<{ id: string }>(
-      `SELECT id FROM webhook_events WHERE tenant_id = $1 AND connection_id = $2 AND status = 'received'
+    tx.query<EventRow>(
+      `SELECT id, payload FROM webhook_events WHERE tenant_id = $1 AND connection_id = $2 AND status = 'received'
         ORDER BY occurred_at NULLS LAST, received_at LIMIT $3`,
       [tenantId, connectionId, limit],
     ),
   );
   const platform = (await deps.db.query<{ platform: string }>('SELECT platform FROM connections WHERE id = $1', [connectionId])).rows[0]?.platform;
   const connector = platform ? deps.registry.get(platform) : undefined;
+  const refetcher = new GroupRefetcher(deps, tenantId, connectionId, AbortSignal.timeout(REFETCH_TIMEOUT_MS));
   let handled = 0;
-  for (const { id } of pending) {
+  for (const { id, payload } of pending) {
+    // Outside the transaction: records the event only names are read from the platform first.
+    const refetched = connector?.webhooks ? await refetcher.refetch(payload) : null;
     await deps.db.withTenant(tenantId, async (tx) => {
       // SKIP LOCKED: another worker handling the same event moves on instead of waiting.
       const { rows } = await tx.query<EventRow>(`SELECT id, payload FROM webhook_events WHERE id = $1 AND status = 'received' FOR UPDATE SKIP LOCKED`, [id]);
       const ev = rows[0];
       if (!ev || !connector?.webhooks) return;
-      const outcome = await applyEvent(tx, deps, { tenantId, connectionId, platform: platform! }, ev.payload, connector.webhooks.toRecords);
+      const outcome = await applyEvent(tx, deps, { tenantId, connectionId, platform: platform! }, ev.payload, connector.webhooks.toRecords, refetched);
       await tx.query(`UPDATE webhook_events SET status = $2, error = $3, processed_at = now() WHERE id = $1`, [id, outcome.status, outcome.note ?? null]);
       handled++;
     });
@@ -87,6 +95,7 @@ async function applyEvent(
   at: { tenantId: string; connectionId: string; platform: string },
   ev: WebhookEvent,
   toRecords: ((e: WebhookEvent, lookup: WebhookLookup) => unknown[] | Promise<unknown[]>) | undefined,
+  refetched: Refetched | null,
 ): Promise<{ status: 'applied' | 'ignored' | 'failed'; note?: string }> {
   if (ev.stream === 'app' && ev.op === 'delete') {
     // The merchant uninstalled the app: the token is dead; stop syncing until reconnected.
@@ -94,10 +103,11 @@ async function applyEvent(
     return { status: 'applied', note: 'connection disabled' };
   }
   if (ev.op === 'delete') return deleteByEvent(tx, at, ev);
+  if (refetched?.ok) return applyRefetched(tx, at, ev, refetched);
   if (ev.marksStale) {
     // No data to apply: the stream's stored data is out of date, so DB-first reads refresh it next.
     await tx.query('UPDATE stream_state SET last_success_at = NULL WHERE tenant_id = $1 AND connection_id = $2 AND stream = $3', [at.tenantId, at.connectionId, ev.stream]);
-    return { status: 'applied', note: `${ev.stream} marked stale` };
+    return { status: 'applied', note: `${ev.stream} marked stale${refetched ? ` (${refetched.reason})` : ''}` };
   }
   const lookup: WebhookLookup = {
     async externalIdByPlatformId(entity, key, value) {
@@ -130,6 +140,23 @@ async function applyEvent(
   if (fresh.length === 0) return { status: 'ignored', note: 'older than what the hub already holds' };
   await applyRecords(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null }, fresh);
   return { status: 'applied' };
+}
+
+/** What was just re-read is the platform's current state: applied as it is (no timestamp check). */
+async function applyRefetched(
+  tx: Queryable,
+  at: { tenantId: string; connectionId: string; platform: string },
+  ev: WebhookEvent,
+  r: Extract<Refetched, { ok: true }>,
+): Promise<{ status: 'applied' | 'failed'; note: string }> {
+  const { records, invalid } = mapPage(r.stream, r.raws);
+  if (invalid.length > 0) {
+    await insertDeadLetters(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, stream: ev.stream }, invalid.map((i) => ({ kind: 'webhook', externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })));
+  }
+  const applied = await applyRecords(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null }, records);
+  const gone = r.missing > 0 ? `; ${r.missing} no longer exist (the next full pass removes them)` : '';
+  const note = `re-read ${r.raws.length} of ${ev.refetchGroups!.length}: ${applied.added} added, ${applied.updated} updated, ${applied.unchanged} unchanged${gone}`;
+  return { status: invalid.length > 0 && records.length === 0 ? 'failed' : 'applied', note };
 }
 
 /** Drops records whose remote timestamp is older than the one the hub's link already holds. */

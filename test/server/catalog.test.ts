@@ -148,4 +148,45 @@ describe('GET /api/v1/catalog', () => {
     const item = (await read(`?productId=2&limit=100`)).json().items.find((i: { externalId: string }) => i.externalId === String(variant.id));
     expect(item).toMatchObject({ inStock: false, price: variant.price, availability: { US: 'out_of_stock', EU: 'discontinued' } });
   });
+
+  it('a price change names products, not prices: just those are re-read and applied; when they cannot be, the catalog is marked stale', async () => {
+    const { signPrintful } = await import('../../src/connectors/printful/webhooks.js');
+    const secret = 'fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210';
+    await h.app.inject({ method: 'PATCH', url: `/api/v1/connections/${connId}`, headers: tenant.auth, payload: { credentials: { token: sb.token, webhookSecret: secret } } });
+    await fetch(`${sb.url}/_sandbox/faults`, { method: 'DELETE' });
+    await h.t.db.query(`UPDATE stream_state SET last_success_at = now() WHERE connection_id = $1 AND stream = 'catalog'`, [connId]);
+    const lastSuccess = async () => (await h.t.db.query<{ at: Date | null }>(`SELECT last_success_at AS at FROM stream_state WHERE connection_id = $1 AND stream = 'catalog'`, [connId])).rows[0]!.at;
+    const priceOf = async (variantId: number) => (await h.t.db.query<{ p: string }>(`SELECT price::text AS p FROM catalog_items WHERE connection_id = $1 AND external_id = $2`, [connId, String(variantId)])).rows[0]!.p;
+    const deliver = async (ids: number[]) => {
+      const body = JSON.stringify({ type: 'catalog_price_changed', occurred_at: new Date().toISOString(), retries: 0, store_id: 4242, data: { catalog_product_ids: ids } });
+      const res = await h.app.inject({ method: 'POST', url: `/webhooks/printful/${connId}`, headers: { 'content-type': 'application/json', 'x-pf-webhook-signature': signPrintful(body, secret) }, payload: body });
+      expect(res.statusCode).toBe(200);
+      await h.engine.webhooksIdle(connId);
+      return (await h.t.db.query<{ error: string | null }>(`SELECT error FROM webhook_events WHERE connection_id = $1 AND topic = 'catalog:upsert' ORDER BY received_at DESC LIMIT 1`, [connId])).rows[0]!.error;
+    };
+
+    // The sandbox changes product 4's prices without telling them (as Printful does).
+    const changed = sb.setCatalogPrice({ productId: 4, price: '44.40' });
+    await fetch(`${sb.url}/_sandbox/requests`, { method: 'DELETE' });
+    const note = await deliver([4]);
+    expect(note).toMatch(/^re-read 1 of 1: 0 added, \d+ updated/);
+    for (const v of changed) expect(await priceOf(v.id)).toBe('44.4000');
+    // One request for the one product, no catalog pass, and the catalog is still fresh.
+    const requests = (await (await fetch(`${sb.url}/_sandbox/requests`)).json()) as { method: string; path: string }[];
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /products/4']);
+    expect(await lastSuccess()).not.toBeNull();
+
+    // The platform fails every request: the price cannot be re-read, so the catalog is marked stale.
+    const [unread] = sb.setCatalogPrice({ productId: 5, price: '55.50' });
+    await fetch(`${sb.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate5xx: 1 }) });
+    expect(await deliver([5])).toMatch(/^catalog marked stale \(re-reading 5 failed: /);
+    expect(await lastSuccess()).toBeNull();
+    expect(await priceOf(unread!.id)).not.toBe('55.5000');
+    await fetch(`${sb.url}/_sandbox/faults`, { method: 'DELETE' });
+
+    // More products than one event re-reads: a full pass's job.
+    await h.t.db.query(`UPDATE stream_state SET last_success_at = now() WHERE connection_id = $1 AND stream = 'catalog'`, [connId]);
+    expect(await deliver(Array.from({ length: 21 }, (_, i) => i + 1))).toMatch(/^catalog marked stale \(the event names 21 records/);
+    expect(await lastSuccess()).toBeNull();
+  });
 });

@@ -49,10 +49,17 @@ describe('parsePrintfulWebhook', () => {
     ]);
   });
 
-  it('marks the catalog stale on price changes and v1 stock hints; deletes store products; ignores garbage', () => {
+  it('names what to re-read on price changes and v1 stock and product hints (stale if it cannot be); deletes store products; ignores garbage', () => {
     const price = parsePrintfulWebhook(req('{"type":"catalog_price_changed","occurred_at":"2025-01-01T00:00:00Z","data":{"catalog_product_ids":[1,2]}}'));
-    expect(price).toEqual([expect.objectContaining({ stream: 'catalog', marksStale: true })]);
+    expect(price).toEqual([expect.objectContaining({ stream: 'catalog', marksStale: true, refetchGroups: ['1', '2'] })]);
     expect(printfulEventRecords(price[0]!)).toEqual([]);
+    const noIds = parsePrintfulWebhook(req('{"type":"catalog_price_changed","data":{}}'));
+    expect(noIds[0]).toMatchObject({ marksStale: true });
+    expect(noIds[0]!.refetchGroups).toBeUndefined();
+    const stock = parsePrintfulWebhook(req('{"type":"stock_updated","created":1700000000,"data":{"product_id":12,"variant_stock":{"out":[3]}}}'));
+    expect(stock).toEqual([expect.objectContaining({ stream: 'catalog', marksStale: true, refetchGroups: ['12'] })]);
+    const updated = parsePrintfulWebhook(req('{"type":"product_updated","created":1700000000,"data":{"sync_product":{"id":77}}}'));
+    expect(updated).toEqual([expect.objectContaining({ stream: 'products', marksStale: true, refetchGroups: ['77'] })]);
     const del = parsePrintfulWebhook(req('{"type":"product_deleted","created":1700000000,"data":{"sync_product":{"id":77,"external_id":"x"}}}'));
     expect(del).toEqual([expect.objectContaining({ stream: 'products', externalId: '77', op: 'delete', occurredAt: '2023-11-14T22:13:20.000Z' })]);
     for (const junk of ['', 'null', '[]', '{"type":5}', '{"type":"product_updated","data":{}}', '{"type":"unknown"}', '\u0000']) {

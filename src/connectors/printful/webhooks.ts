@@ -88,13 +88,13 @@ export function parsePrintfulWebhook(req: RawRequest): WebhookEvent[] {
   if (type === 'catalog_price_changed') {
     const occurredAt = iso(body.occurred_at);
     const ids = Array.isArray((data as Json | undefined)?.catalog_product_ids) ? ((data as Json).catalog_product_ids as unknown[]).map(int).filter(Boolean) : [];
-    // Names products, not prices: the stored catalog is out of date until the next pass.
-    return [{ stream: 'catalog', externalId: ids.join(',') || 'catalog', op: 'upsert', eventId: `${type}:${ids.join(',')}:${occurredAt ?? ''}`, occurredAt, marksStale: true }];
+    // Names products, not prices: they are re-read (or, failing that, the catalog is marked stale).
+    return [{ stream: 'catalog', externalId: ids.join(',') || 'catalog', op: 'upsert', eventId: `${type}:${ids.join(',')}:${occurredAt ?? ''}`, occurredAt, marksStale: true, ...(ids.length ? { refetchGroups: ids as string[] } : {}) }];
   }
   if (type === 'stock_updated') {
     const productId = int((data as Json | undefined)?.product_id);
     const occurredAt = isoFromUnix(body.created);
-    return [{ stream: 'catalog', externalId: productId ?? 'catalog', op: 'upsert', eventId: `${type}:${productId ?? ''}:${occurredAt ?? ''}`, occurredAt, marksStale: true }];
+    return [{ stream: 'catalog', externalId: productId ?? 'catalog', op: 'upsert', eventId: `${type}:${productId ?? ''}:${occurredAt ?? ''}`, occurredAt, marksStale: true, ...(productId ? { refetchGroups: [productId] } : {}) }];
   }
   if (type === 'product_synced' || type === 'product_updated' || type === 'product_deleted') {
     const sp = (data as Json | undefined)?.sync_product as Json | undefined;
@@ -102,9 +102,9 @@ export function parsePrintfulWebhook(req: RawRequest): WebhookEvent[] {
     if (!productId) return [];
     const occurredAt = isoFromUnix(body.created);
     const eventId = `${type}:${productId}:${occurredAt ?? ''}`;
-    // The payload holds the product summary, not its variants (the SKUs): a hint for the products stream.
+    // The payload holds the product summary, not its variants (the SKUs): the product is re-read.
     if (type === 'product_deleted') return [{ stream: 'products', externalId: productId, op: 'delete', eventId, occurredAt }];
-    return [{ stream: 'products', externalId: productId, op: 'upsert', eventId, occurredAt, marksStale: true }];
+    return [{ stream: 'products', externalId: productId, op: 'upsert', eventId, occurredAt, marksStale: true, refetchGroups: [productId] }];
   }
   return [];
 }
