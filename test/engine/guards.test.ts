@@ -40,8 +40,13 @@ describe('run guards', () => {
     // it did not start over: the first request carried the checkpoint's cursor, and only the rest was read
     expect(h.source.log[0]!.query.cursor).toBeTruthy();
     // Each remaining page was read (a page asked again only as a counted retry on a loaded machine).
-    expect(h.source.stats().byCursor.size).toBe(20 - pagesDone);
-    expect(h.source.stats().listRequests).toBe(20 - pagesDone + (second.progress.retries ?? 0));
+    // One more request may be counted: the first run's request that the deadline aborted, when the
+    // source (in this process) only parses it after resetStats(); it asks for the checkpoint's page.
+    const stats = h.source.stats();
+    expect(stats.byCursor.size).toBe(20 - pagesDone);
+    const expected = 20 - pagesDone + (second.progress.retries ?? 0);
+    const lateFromFirstRun = stats.listRequests - expected;
+    expect(lateFromFirstRun === 0 || (lateFromFirstRun === 1 && (stats.byCursor.get(String(h.source.log[0]!.query.cursor)) ?? 0) >= 2)).toBe(true);
     expect(await h.hubProducts()).toEqual(h.sourceProducts());
   });
 
