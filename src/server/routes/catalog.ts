@@ -10,7 +10,7 @@ import { SyncError } from '../../core/errors.js';
 import { InFlight } from '../../core/in-flight.js';
 import type { Engine } from '../../engine/engine.js';
 import { ensureFresh } from '../../engine/staleness.js';
-import { catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItemsJson } from '../../store/catalog.js';
+import { type CatalogConnection, catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItemsJson } from '../../store/catalog.js';
 import type { Db } from '../../store/db.js';
 import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
 
@@ -92,7 +92,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * transaction. Only a stale catalog with no refresh under way goes through the engine's trigger
  * (single-flight, minimum interval): fresh data and a refresh already running need no further query.
  */
-async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: Awaited<ReturnType<typeof catalogConnections>>) {
+async function checkFreshness(deps: CatalogRouteDeps, tenantId: string, conns: CatalogConnection[]) {
   const connections = await Promise.all(
     conns.map(async (c): Promise<Freshness> => {
       const minutes = c.settings.catalogMaxAgeMinutes;
