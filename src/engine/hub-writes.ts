@@ -169,11 +169,14 @@ export async function upsertStockLevels(
   ctx: Ctx,
   writes: HubWrite<StockLevelRecord>[],
 ): Promise<{ written: HubWrite<StockLevelRecord>[]; rejected: { record: StockLevelRecord; reason: string }[] }> {
-  // Stock is kept per SKU and location; the SKU comes from the record or from the linked product.
+  // A stock level belongs to the hub product its SKU-level record is linked to on this connection,
+  // whether or not that product has a SKU (SKU-less variants are common). The stored `sku` is a copy
+  // of the product's, for reading.
   const productIds = [...new Set(writes.map((w) => w.record.productExternalId))];
   const { rows } = await tx.query<{ external_id: string; product_id: string; sku: string | null }>(
     `SELECT l.external_id, p.id AS product_id, p.sku FROM links l JOIN products p ON p.id = l.hub_id
-      WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.external_id = ANY($3::text[])`,
+      WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.external_id = ANY($3::text[])
+        AND l.deleted_at IS NULL`,
     [ctx.tenantId, ctx.connectionId, productIds],
   );
   const product = new Map(rows.map((r) => [r.external_id, r]));
@@ -182,16 +185,17 @@ export async function upsertStockLevels(
   const payload = [];
   for (const w of writes) {
     const p = product.get(w.record.productExternalId);
-    const sku = w.record.sku ?? p?.sku ?? null;
-    if (!sku) {
-      rejected.push({ record: w.record, reason: `stock for product ${w.record.productExternalId}, which the hub does not know (pull products first)` });
+    if (!p) {
+      rejected.push({
+        record: w.record,
+        reason: `stock at ${w.record.locationId} for ${w.record.productExternalId}, which no live product of this connection is linked to (its product record was not pulled, was refused, or was deleted)`,
+      });
       continue;
     }
     written.push(w);
     payload.push({
-      key: w.key,
-      product_id: p?.product_id ?? null,
-      sku,
+      product_id: p.product_id,
+      sku: p.sku ?? w.record.sku ?? null,
       location_id: w.record.locationId,
       available: w.record.available,
       // Absent = not reported (a Shopify stock webhook carries `available` only): the stored value stays.
@@ -201,19 +205,19 @@ export async function upsertStockLevels(
     });
   }
   if (payload.length === 0) return { written, rejected };
-  const { rows: ids } = await tx.query<{ id: string; sku: string; location_id: string }>(
+  const { rows: ids } = await tx.query<{ id: string; product_id: string; location_id: string }>(
     `INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available, reserved, announced, content_hash)
      SELECT $1, r.product_id, r.sku, r.location_id, r.available, coalesce(r.reserved, s.reserved, 0), coalesce(r.announced, s.announced, 0), r.hash
        FROM jsonb_to_recordset($2::jsonb) AS r(product_id uuid, sku text, location_id text, available int, reserved int, announced int, hash text)
-       LEFT JOIN stock_levels s ON s.tenant_id = $1 AND s.sku = r.sku AND s.location_id = r.location_id
-     ON CONFLICT (tenant_id, sku, location_id) DO UPDATE
-        SET product_id = coalesce(EXCLUDED.product_id, stock_levels.product_id), available = EXCLUDED.available,
+       LEFT JOIN stock_levels s ON s.tenant_id = $1 AND s.product_id = r.product_id AND s.location_id = r.location_id
+     ON CONFLICT (tenant_id, product_id, location_id) DO UPDATE
+        SET sku = EXCLUDED.sku, available = EXCLUDED.available,
             reserved = EXCLUDED.reserved, announced = EXCLUDED.announced, content_hash = EXCLUDED.content_hash, updated_at = now()
-     RETURNING id, sku, location_id`,
+     RETURNING id, product_id, location_id`,
     [ctx.tenantId, json(payload)],
   );
-  const idOf = new Map(ids.map((r) => [`${r.sku}@${r.location_id}`, r.id]));
-  for (const [i, w] of written.entries()) w.hubId = idOf.get(`${payload[i]!.sku}@${payload[i]!.location_id}`) ?? null;
+  const idOf = new Map(ids.map((r) => [`${r.product_id}@${r.location_id}`, r.id]));
+  for (const [i, w] of written.entries()) w.hubId = idOf.get(`${payload[i]!.product_id}@${payload[i]!.location_id}`) ?? null;
   return { written: written.filter((w) => w.hubId), rejected };
 }
 

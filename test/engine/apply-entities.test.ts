@@ -150,6 +150,33 @@ describe('applyRecords writes every entity type', () => {
     expect(await logActions(p1)).toEqual(['create', 'update', 'create']);
   });
 
+  it('stock of a SKU-less product belongs to that product; stock of an unlinked id is refused with the real cause', async () => {
+    const result = await apply(connA, [
+      { entity: 'product', externalId: 'no-sku-1', parentExternalId: 'g9', name: 'Poster (no SKU)' },
+      { entity: 'product', externalId: 'no-sku-2', parentExternalId: 'g9', name: 'Poster B (no SKU)' },
+      { entity: 'stock_level', productExternalId: 'no-sku-1', locationId: 'main', available: -3, reserved: 2 },
+      { entity: 'stock_level', productExternalId: 'no-sku-1', locationId: 'annex', available: 4 },
+      { entity: 'stock_level', productExternalId: 'no-sku-2', locationId: 'main', available: 9 },
+      { entity: 'stock_level', productExternalId: 'never-pulled', locationId: 'main', available: 1 },
+    ]);
+    expect(result).toMatchObject({ added: 5, updated: 0 });
+    expect(result.rejected.map((r) => r.reason)).toEqual([
+      'stock at main for never-pulled, which no live product of this connection is linked to (its product record was not pulled, was refused, or was deleted)',
+    ]);
+    const a = (await hubIdOf(connA, 'product', 'no-sku-1'))!;
+    const b = (await hubIdOf(connA, 'product', 'no-sku-2'))!;
+    expect(a).not.toBe(b); // two SKU-less records are two hub products, never merged
+    const stock = (await t.db.query('SELECT product_id, sku, location_id, available, reserved FROM stock_levels WHERE product_id = ANY($1::uuid[]) ORDER BY available', [[a, b]])).rows;
+    expect(stock).toEqual([
+      { product_id: a, sku: null, location_id: 'main', available: -3, reserved: 2 },
+      { product_id: a, sku: null, location_id: 'annex', available: 4, reserved: 0 },
+      { product_id: b, sku: null, location_id: 'main', available: 9, reserved: 0 },
+    ]);
+    // A later report of `available` alone keeps the reserved quantity it does not carry.
+    await apply(connA, [{ entity: 'stock_level', productExternalId: 'no-sku-1', locationId: 'main', available: 5 }]);
+    expect((await t.db.query(`SELECT available, reserved FROM stock_levels WHERE product_id = $1 AND location_id = 'main'`, [a])).rows).toEqual([{ available: 5, reserved: 2 }]);
+  });
+
   it('a soft-deleted link that comes back is written again as a create, keeping its hub id', async () => {
     const p2 = (await hubIdOf(connA, 'product', 'p2'))!;
     await t.db.query(`UPDATE links SET deleted_at = now() WHERE connection_id = $1 AND external_id = 'p2'`, [connA]);

@@ -45,3 +45,33 @@ describe('migrations', () => {
       ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000c1', 'orders')`);
   });
 });
+
+describe('migration 007: stock keyed by product', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb({ migrate: false });
+  });
+  afterAll(() => t?.cleanup());
+
+  it('attaches SKU-keyed rows to their product, keeps the rest, and lets SKU-less products hold stock', async () => {
+    await migrate(t.db, loadMigrations().filter((m) => m.version < 7));
+    await t.db.exec(`
+      INSERT INTO tenants (id, name) VALUES ('00000000-0000-0000-0000-000000000001', 't');
+      INSERT INTO products (id, tenant_id, sku) VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-000000000001', 'SKU-1');
+      INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available)
+        VALUES ('00000000-0000-0000-0000-000000000001', NULL, 'SKU-1', 'L1', 5),
+               ('00000000-0000-0000-0000-000000000001', NULL, 'SKU-GONE', 'L1', 2);`);
+    await migrate(t.db);
+    const rows = (await t.db.query('SELECT product_id, sku, available FROM stock_levels ORDER BY sku')).rows;
+    expect(rows).toEqual([
+      { product_id: '00000000-0000-0000-0000-0000000000a1', sku: 'SKU-1', available: 5 },
+      { product_id: null, sku: 'SKU-GONE', available: 2 },
+    ]);
+    await t.db.exec(`
+      INSERT INTO products (id, tenant_id, sku) VALUES ('00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-000000000001', NULL);
+      INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available)
+        VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2', NULL, 'L1', -1);`);
+    await expect(t.db.exec(`INSERT INTO stock_levels (tenant_id, product_id, location_id, available)
+      VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2', 'L1', 3)`)).rejects.toThrow(/duplicate key|unique/);
+  });
+});
