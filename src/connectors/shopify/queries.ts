@@ -11,6 +11,15 @@ const VARIANT_NODE = 1 + /* inventoryItem */ 1 + (LEVELS_PER_VARIANT * LEVEL_NOD
 const VARIANTS_PER_PRODUCT = 20;
 const PRODUCT_NODE = 1 + (VARIANTS_PER_PRODUCT * VARIANT_NODE + 2);
 
+/** Follow-up pages of one product's variants beyond the first 20 (Shopify allows 2,048 per product). */
+const MORE_VARIANTS = 50;
+export const MORE_VARIANTS_COST = 1 + (MORE_VARIANTS * VARIANT_NODE + 2);
+/** Follow-up pages of one inventory item's levels beyond the first five (one per location). */
+const MORE_LEVELS = 250;
+export const MORE_LEVELS_COST = 1 + (MORE_LEVELS * LEVEL_NODE + 2);
+/** One product with its first variants (a webhook's re-read). */
+export const PRODUCT_COST = PRODUCT_NODE;
+
 const LINE_NODE = 1 + /* originalUnitPriceSet */ 2 + /* variant */ 1;
 // Most orders have a few lines: a page asks for 10 per order (twice as many orders per page as 25
 // would allow), and the rare longer order gets its remaining lines with a follow-up query.
@@ -50,13 +59,32 @@ export function customerFields(apiVersion: string): string {
     : 'id firstName lastName email phone tags updatedAt';
 }
 
+const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+// Every nested connection asks for its pageInfo: a product with more variants, or a variant stocked
+// at more locations, than the first page holds is completed by the follow-up queries below.
+const VARIANT_NODE_FIELDS = `${VARIANT_FIELDS}
+  inventoryItem { id tracked inventoryLevels(first: ${LEVELS_PER_VARIANT}) { nodes { ${LEVEL_FIELDS} } ${PAGE_INFO} } }`;
+const PRODUCT_NODE_FIELDS = `${PRODUCT_FIELDS}
+  variants(first: ${VARIANTS_PER_PRODUCT}) { nodes { ${VARIANT_NODE_FIELDS} } ${PAGE_INFO} }`;
+
 export const productsQuery = () => `query Products($first: Int!, $after: String, $query: String) {
   products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    nodes { ${PRODUCT_FIELDS}
-      variants(first: ${VARIANTS_PER_PRODUCT}) { nodes { ${VARIANT_FIELDS}
-        inventoryItem { id tracked inventoryLevels(first: ${LEVELS_PER_VARIANT}) { nodes { ${LEVEL_FIELDS} } } } } } }
-    pageInfo { hasNextPage endCursor }
+    nodes { ${PRODUCT_NODE_FIELDS} }
+    ${PAGE_INFO}
   }
+}`;
+
+/** One product as the paged query shapes it (a products webhook whose payload may be cut short). */
+export const PRODUCT_QUERY = `query Product($id: ID!) { product(id: $id) { ${PRODUCT_NODE_FIELDS} } }`;
+
+/** The rest of a product's variants after the first page. */
+export const PRODUCT_VARIANTS_QUERY = `query ProductVariants($id: ID!, $after: String) {
+  product(id: $id) { variants(first: ${MORE_VARIANTS}, after: $after) { nodes { ${VARIANT_NODE_FIELDS} } ${PAGE_INFO} } }
+}`;
+
+/** The rest of an inventory item's levels after the first page (items stocked at many locations). */
+export const INVENTORY_LEVELS_QUERY = `query InventoryLevels($id: ID!, $after: String) {
+  inventoryItem(id: $id) { inventoryLevels(first: ${MORE_LEVELS}, after: $after) { nodes { ${LEVEL_FIELDS} } ${PAGE_INFO} } }
 }`;
 
 export const ordersQuery = () => `query Orders($first: Int!, $after: String, $query: String) {

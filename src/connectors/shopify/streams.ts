@@ -9,8 +9,9 @@ import { BulkState, fetchBulkPage } from './bulk.js';
 import type { ShopifyConfig } from './config-merged.js';
 import { gql } from './graphql.js';
 import { fetchRestPage, isRestItem, restItemRecords } from './rest.js';
-import { type GqlLineItem, type GqlOrder, type GqlProduct, type GqlVariant, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
-import { BULK_QUERIES, customersQuery, MORE_LINES_COST, ORDER_LINES_QUERY, ordersQuery, PAGE_SIZE, productsQuery, requestedCost, updatedWindowQuery } from './queries.js';
+import { completeOrderLines, completeProducts, fetchWholeProduct } from './follow-ups.js';
+import { type GqlOrder, type GqlProduct, type GqlVariant, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
+import { BULK_QUERIES, customersQuery, ordersQuery, PAGE_SIZE, productsQuery, requestedCost, updatedWindowQuery } from './queries.js';
 
 /** Shopify's search index lags writes by seconds: each window starts this much before the last one ended. */
 export const SEARCH_LAG_OVERLAP_MS = 10_000;
@@ -36,6 +37,8 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
   complete?: (ctx: Ctx<ShopifyConfig>, nodes: N[]) => Promise<void>;
   /** Turns a bulk result line (with its children) into the node shape of the paged query. */
   fromBulk?: (line: never) => N;
+  /** Re-reads one parent whole (a webhook whose payload may be cut short). */
+  fetchGroup?: (ctx: Ctx<ShopifyConfig>, groupId: string) => Promise<N | null>;
 }): Stream<ShopifyConfig, N, ShopifyCursor> {
   return {
     name: spec.name,
@@ -67,6 +70,7 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
     },
     // REST items arrive tagged with their resource (legacy mode); GraphQL nodes map as they are.
     toRecords: (raw: N) => (isRestItem(raw) ? restItemRecords(raw) : spec.map(raw)),
+    fetchGroup: spec.fetchGroup,
   };
 }
 
@@ -83,27 +87,10 @@ export const productsStream = shopifyStream<GqlProduct>({
   entity: 'product',
   query: productsQuery,
   map: (n) => mapGqlProduct(n),
+  complete: completeProducts,
   fromBulk: productFromVariantLine,
+  fetchGroup: fetchWholeProduct,
 });
-interface LinePage {
-  nodes: GqlLineItem[];
-  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
-}
-
-/** Follows lineItems pages of the orders that have more lines than the first page holds. */
-async function completeOrderLines(ctx: Ctx<ShopifyConfig>, orders: GqlOrder[]): Promise<void> {
-  for (const order of orders) {
-    let lines = order.lineItems as LinePage | null | undefined;
-    while (lines?.pageInfo?.hasNextPage) {
-      const data = await gql<{ order: { lineItems: LinePage } | null }>(ctx, ORDER_LINES_QUERY, { id: order.id, after: lines.pageInfo.endCursor }, MORE_LINES_COST);
-      const more = data.order?.lineItems;
-      if (!more) break;
-      order.lineItems = { nodes: [...(order.lineItems?.nodes ?? []), ...more.nodes] };
-      lines = more;
-    }
-  }
-}
-
 export const ordersStream = shopifyStream<GqlOrder & { updatedAt?: string | null }>({
   name: 'orders',
   entity: 'order',

@@ -73,8 +73,19 @@ export function parseShopifyWebhook(req: RawRequest): WebhookEvent[] {
       eventId,
       occurredAt: str(body.updated_at) ?? header(req, 'x-shopify-triggered-at') ?? null,
       payload: { topic, body },
+      ...(maybeCutShort(route, body) && externalId ? { refetchGroups: [externalId] } : {}),
     },
   ];
+}
+
+/**
+ * REST-shaped product payloads carry at most 100 variants (platforms/shopify.md section 0), and a
+ * product may have 2,048: a payload with 100 of them may be cut short, so the product is re-read
+ * whole through GraphQL before it is applied (the payload's variants are the fallback if that fails).
+ */
+export const REST_VARIANT_CAP = 100;
+function maybeCutShort(route: { stream: string; op: string }, body: Json): boolean {
+  return route.stream === 'products' && route.op === 'upsert' && Array.isArray(body.variants) && body.variants.length >= REST_VARIANT_CAP;
 }
 
 const tags = (v: unknown): string[] | undefined =>

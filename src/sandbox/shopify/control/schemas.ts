@@ -77,12 +77,16 @@ export const CustomerBody = z.strictObject({
 export const InventoryBody = z.strictObject({
   inventoryItemId: IdInput,
   locationId: IdInput.optional(),
-  available: z.number().int().min(0).max(1_000_000_000),
+  // Negative: oversold stock, as orders on CONTINUE-policy variants leave it.
+  available: z.number().int().min(-1_000_000_000).max(1_000_000_000),
 });
 
 export const SeedBody = z.strictObject({
   products: z.number().int().min(0).max(1_000_000).optional(),
   variantsPerProduct: z.number().int().min(1).max(2048).optional(),
+  variantCounts: z.array(z.number().int().min(1).max(2048)).max(10_000).optional(),
+  skuLessRate: z.number().min(0).max(1).optional(),
+  negativeStockRate: z.number().min(0).max(1).optional(),
   orders: z.number().int().min(0).max(2_000_000).optional(),
   linesPerOrder: z.number().int().min(1).max(250).optional(),
   customers: z.number().int().min(0).max(1_000_000).optional(),

@@ -11,6 +11,12 @@ import type { FinancialStatus, FulfillmentStatus, LocationRecord, SelectedOption
 export interface SeedSpec {
   products?: number;
   variantsPerProduct?: number;
+  /** Variant counts of the first products, in order (e.g. [1, 20, 21, 250, 2048]); the rest use variantsPerProduct. */
+  variantCounts?: number[];
+  /** Share of variants without a SKU (half null, half empty), as real shops have many. Default 0. */
+  skuLessRate?: number;
+  /** Share of inventory levels with negative available stock (oversold). Default 0. */
+  negativeStockRate?: number;
   orders?: number;
   linesPerOrder?: number;
   customers?: number;
@@ -79,13 +85,14 @@ export function seedStore(store: ShopifyStore, spec: SeedSpec): SeedResult {
   store.reset();
   const locations = addLocations(store, Math.max(1, spec.locations ?? 1), yearAgo);
 
-  const variantsPer = Math.max(1, spec.variantsPerProduct ?? 1);
   const variantIds: number[] = [];
-  for (let p = 0; p < (spec.products ?? 0); p += 1) {
+  const productCount = Math.max(spec.products ?? 0, spec.variantCounts?.length ?? 0);
+  for (let p = 0; p < productCount; p += 1) {
+    const variantsPer = Math.max(1, Math.min(2048, spec.variantCounts?.[p] ?? spec.variantsPerProduct ?? 1));
     const createdAt = at(yearAgo);
     const title = `${rng.pick(ADJECTIVES)} ${rng.pick(NOUNS)} ${p + 1}`;
     const variants = Array.from({ length: variantsPer }, (_, v) => ({
-      sku: `SKU-${String(p + 1).padStart(5, '0')}-${v + 1}`,
+      sku: spec.skuLessRate && rng.chance(spec.skuLessRate) ? (rng.chance(0.5) ? null : '') : `SKU-${String(p + 1).padStart(5, '0')}-${v + 1}`,
       barcode: String(4_000_000_000_000 + p * 100 + v),
       price: price(rng), compareAtPrice: rng.chance(0.2) ? '249.00' : null, taxable: true,
       inventoryPolicy: rng.chance(0.1) ? ('CONTINUE' as const) : ('DENY' as const),
@@ -105,7 +112,7 @@ export function seedStore(store: ShopifyStore, spec: SeedSpec): SeedResult {
       variant.updatedAt = product.updatedAt;
       for (const location of locations) {
         const level = stockAt(store, variant.inventoryItemId, location.id);
-        level.quantities.available = rng.int(0, 100);
+        level.quantities.available = spec.negativeStockRate && rng.chance(spec.negativeStockRate) ? -rng.int(1, 20) : rng.int(0, 100);
         level.quantities.on_hand = level.quantities.available;
       }
     }
