@@ -6,10 +6,11 @@
 // variants, and a page is written in one transaction, which on the embedded database holds up the
 // catalog reads served meanwhile (twenty products' variants took 15–30 ms to write). The platform's
 // rate limit, not the page count, sets how long a pass takes.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isSyncError } from '../../core/errors.js';
 import type { Ctx, PageResult, Stream } from '../types.js';
-import { PAGE_LIMIT, v1Get } from './api.js';
+import { PAGE_LIMIT, type V1Paging, v1Get } from './api.js';
 import type { PrintfulConfig } from './config-merged.js';
 import { mapCatalogProduct, mapSyncProduct } from './mapping.js';
 
@@ -23,10 +24,25 @@ export const ListDetailCursor = z.object({
   pending: z.array(z.int().positive()),
   /** The listing has pages after `offset`. */
   more: z.boolean(),
+  /** Fingerprint of the last listing's ids, to tell a list that ignores `offset` from a next page. */
+  listHash: z.string().optional(),
 });
 export type ListDetailCursor = z.infer<typeof ListDetailCursor>;
 
 type Json = Record<string, unknown>;
+
+const hashIds = (ids: number[]): string => createHash('sha1').update(ids.join(',')).digest('base64url');
+
+/**
+ * An answer that holds the whole list: the v1 spec of `/store/products` names no paging parameters,
+ * so a store may ignore offset/limit and answer everything at once. That shows as more items than
+ * the limit asked for, or a `paging.total` no larger than the items received. A list without
+ * `paging` and exactly `limit` items may still have a next page: that one is asked for, and if it
+ * repeats the list (fetchPage compares fingerprints), the list was whole.
+ */
+export function isWholeList(received: number, paging: V1Paging | null): boolean {
+  return received > PAGE_LIMIT || (paging !== null && paging.total <= received);
+}
 
 async function detailOrNull(ctx: Ctx<PrintfulConfig>, path: string): Promise<Json | null> {
   try {
@@ -57,8 +73,12 @@ function listThenDetail(spec: {
         const listed = Array.isArray(result) ? (result as Json[]) : [];
         const ids = listed.map((p) => p?.id).filter((id): id is number => Number.isSafeInteger(id) && (id as number) > 0);
         const offset = c.offset + listed.length;
-        const more = listed.length > 0 && (paging ? offset < paging.total : listed.length >= PAGE_LIMIT);
-        c = { offset, pending: ids, more };
+        const listHash = hashIds(ids);
+        // The same list again at a new offset, with no total that says otherwise: the platform ignores
+        // offset, and the first answer was everything. (With a larger total it is a loop: the engine's guard stops it.)
+        if (c.offset > 0 && !paging && listed.length > 0 && c.listHash === listHash) return { items: [], next: { ...c, more: false }, done: true };
+        const more = listed.length > 0 && !isWholeList(listed.length, paging) && (paging ? offset < paging.total : listed.length >= PAGE_LIMIT);
+        c = { offset, pending: ids, more, listHash };
         if (ids.length === 0) return { items: [], next: c, done: !more };
       }
       const batch = c.pending.slice(0, DETAIL_BATCH);

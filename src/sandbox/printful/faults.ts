@@ -24,6 +24,12 @@ export const FaultConfigSchema = z.strictObject({
   v2ErrorShape: z.enum(['rfc7807', 'envelope', 'data']).default('rfc7807'),
   /** Lists answer the first page again for any offset (a pagination loop). */
   repeatPages: z.boolean().default(false),
+  /**
+   * Lists ignore offset/limit and answer everything at once, as the v1 spec of `/store/products` (which
+   * names no paging parameters) allows: without a `paging` object, or with one whose total is the
+   * number of items answered.
+   */
+  unpagedLists: z.enum(['off', 'without_paging', 'with_total']).default('off'),
   /** Share of webhook deliveries sent twice. */
   webhookDuplicateRate: rate.default(0),
   /** Share of webhook deliveries silently never sent. */

@@ -31,6 +31,8 @@ export interface CatalogSeedOptions {
   variantsPerProduct?: number;
   /** Sync (store) products seeded with the catalog; default 20. */
   storeProducts?: number;
+  /** Sync variants per store product (at most the catalog product's variants); default 3. */
+  storeVariantsPerProduct?: number;
   seed?: number;
 }
 
@@ -48,7 +50,7 @@ export interface ResolvedOptions {
   webhookTimeoutMs: number;
 }
 
-export const DEFAULT_CATALOG: Required<CatalogSeedOptions> = { products: 300, variantsPerProduct: 10, storeProducts: 20, seed: 7 };
+export const DEFAULT_CATALOG: Required<CatalogSeedOptions> = { products: 300, variantsPerProduct: 10, storeProducts: 20, storeVariantsPerProduct: 3, seed: 7 };
 
 export function resolveOptions(opts: PrintfulSandboxOptions = {}): ResolvedOptions {
   const timeScale = opts.timeScale ?? 1;

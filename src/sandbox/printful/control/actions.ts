@@ -20,6 +20,7 @@ const SeedBody = z.strictObject({
   products: z.int().min(0).max(100_000).optional(),
   variantsPerProduct: z.int().min(1).max(100).optional(),
   storeProducts: z.int().min(0).max(10_000).optional(),
+  storeVariantsPerProduct: z.int().min(1).max(100).optional(),
   seed: z.int().optional(),
 });
 const Target = { variantId: z.int().positive().optional(), productId: z.int().positive().optional() };

@@ -21,6 +21,8 @@ export function registerV1Routes(app: FastifyInstance, runtime: SandboxRuntime):
   const store = runtime.store;
   const page = <T>(all: T[], query: Q) => {
     const { offset, limit } = offsetLimit(query, false);
+    const unpaged = runtime.faults.current.unpagedLists;
+    if (unpaged !== 'off') return { items: all, paging: unpaged === 'with_total' ? { total: all.length, offset, limit } : undefined };
     // The repeat-pages fault answers the first page for every offset (a loop a client must detect).
     const from = runtime.faults.current.repeatPages ? 0 : offset;
     return { items: all.slice(from, from + limit), paging: { total: all.length, offset, limit } };
@@ -30,7 +32,7 @@ export function registerV1Routes(app: FastifyInstance, runtime: SandboxRuntime):
     const all = store.catalogProducts({ categoryIds: idList(request.query.category_id) });
     const { items, paging } = page(all, request.query);
     const info = requestInfo(request);
-    if (info && paging.offset === 0) info.catalogPass = true;
+    if (info && (paging?.offset ?? 0) === 0) info.catalogPass = true;
     return v1Ok(items.map((p) => catalogProductV1(p, p.variantIds.length)), paging);
   });
 

@@ -80,7 +80,7 @@ export function seedCatalog(opts: CatalogSeedOptions = {}, baseTime = Date.UTC(2
       id: 300_000 + i, externalId: `ext-${1000 + i}`, name: `My ${p.typeName} ${i + 1}`, thumbnailUrl: p.image,
       isIgnored: false, variantIds: [], updatedAt: baseTime,
     };
-    for (const variantId of p.variantIds.slice(0, 3)) {
+    for (const variantId of p.variantIds.slice(0, o.storeVariantsPerProduct)) {
       const cv = variants.find((v) => v.id === variantId)!;
       const sv: SyncVariant = {
         id: nextSyncVariantId++, externalId: `ext-${1000 + i}-${variantId}`, syncProductId: sp.id, variantId,
