@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { Platform } from '../core/records.js';
 import { ALL_SECRET_FIELDS, PLATFORM_CONFIGS, validateConnectionConfig } from './configs.js';
+import { DEFAULT_API_VERSION } from './shopify/config.js';
 
 interface Example {
   settings: Record<string, unknown>;
@@ -166,5 +168,14 @@ describe('PLATFORM_CONFIGS', () => {
       expect(Object.keys(config.settings.shape)).toContain('baseUrl');
     }
     expect(ALL_SECRET_FIELDS).toEqual(expect.arrayContaining(['accessToken', 'consumerSecret', 'password', 'refreshToken', 'webhookSecret']));
+  });
+});
+
+describe('documented defaults', () => {
+  it('docs/api.md and docs/connectors/shopify.md state the Shopify apiVersion the code defaults to', () => {
+    for (const doc of ['docs/api.md', 'docs/connectors/shopify.md']) {
+      const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      expect(text, doc).toContain(`\`apiVersion\` (default \`${DEFAULT_API_VERSION}\``);
+    }
   });
 });
