@@ -42,44 +42,65 @@ export interface HubStatementPart {
 }
 
 /**
- * Resolves the hub id of every product write (its link's, else the live product with the same SKU,
- * else a new one) and returns each write's fields of PRODUCTS_PART. A new id belongs to no row yet,
- * so its row takes a plain INSERT; the others are upserts.
+ * Resolves the hub id of every product write and returns each write's fields of PRODUCTS_PART. A
+ * record keeps the hub product its link names. A record seen for the first time joins the live hub
+ * product with its SKU (the SKU is the sellable unit across platforms) unless another record of the
+ * same connection is already linked to that product: shops do not enforce unique SKUs, and two
+ * variants of one shop are two sellable units with stock of their own, so the second becomes a hub
+ * product of its own, its SKU kept in `data` but not in the unique `sku` column. Likewise a record
+ * whose SKU changes to one another live product holds keeps its SKU column as it was. Records
+ * without a SKU are linked by their external id only, never merged. A new id belongs to no row
+ * yet, so its row takes a plain INSERT; the others are upserts.
  */
 export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<ProductRecord>[]): Promise<Record<string, unknown>[]> {
-  // A new link joins the hub product with the same SKU (the SKU is the sellable unit across platforms).
-  const unresolved = writes.filter((w) => !w.hubId);
-  const skus = [...new Set(unresolved.map((w) => w.record.sku).filter((s): s is string => !!s))];
-  const bySku = new Map<string, string>();
+  const skus = [...new Set(writes.map((w) => w.record.sku).filter((s): s is string => !!s))];
+  const holder = new Map<string, { id: string; linkedHere: Set<string> }>();
   if (skus.length > 0) {
-    const { rows } = await tx.query<{ id: string; sku: string }>(
-      'SELECT id, sku FROM products WHERE tenant_id = $1 AND sku = ANY($2::text[]) AND deleted_at IS NULL',
-      [ctx.tenantId, skus],
+    const { rows } = await tx.query<{ id: string; sku: string; linked: string[] | null }>(
+      `SELECT p.id, p.sku, array_agg(l.external_id) FILTER (WHERE l.external_id IS NOT NULL) AS linked
+         FROM products p
+         LEFT JOIN links l ON l.tenant_id = p.tenant_id AND l.hub_id = p.id AND l.connection_id = $3 AND l.entity = 'product' AND l.deleted_at IS NULL
+        WHERE p.tenant_id = $1 AND p.sku = ANY($2::text[]) AND p.deleted_at IS NULL
+        GROUP BY p.id, p.sku`,
+      [ctx.tenantId, skus, ctx.connectionId],
     );
-    for (const r of rows) bySku.set(r.sku, r.id);
+    for (const r of rows) holder.set(r.sku, { id: r.id, linkedHere: new Set(r.linked ?? []) });
   }
   const minted = new Set<string>();
-  for (const w of unresolved) {
-    const sku = w.record.sku;
-    const found = sku ? bySku.get(sku) : undefined;
-    if (found) {
-      w.hubId = found;
-    } else {
+  const skuColumn = new Map<HubWrite<ProductRecord>, string | null>();
+  for (const w of writes) {
+    const sku = w.record.sku ?? null;
+    const held = sku ? holder.get(sku) : undefined;
+    if (!w.hubId) {
+      if (held && [...held.linkedHere].every((key) => key === w.key)) {
+        w.hubId = held.id;
+        held.linkedHere.add(w.key);
+        skuColumn.set(w, sku);
+        continue;
+      }
       w.hubId = timeOrderedUuid();
       minted.add(w.hubId);
-      if (sku) bySku.set(sku, w.hubId);
+      // A SKU another record of this connection holds stays out of the unique column.
+      skuColumn.set(w, held ? null : sku);
+      if (sku && !held) holder.set(sku, { id: w.hubId, linkedHere: new Set([w.key]) });
+      continue;
     }
+    // null keeps the column as it is (the upsert coalesces).
+    skuColumn.set(w, sku && held && held.id !== w.hubId ? null : sku);
+    if (sku && !held) holder.set(sku, { id: w.hubId, linkedHere: new Set([w.key]) });
   }
+  // A hub row is written once per statement: when two records of the page resolve to one product
+  // (links from before duplicate SKUs were kept apart), the last one's fields are written.
+  const lastWrite = new Map(writes.map((w, i) => [w.hubId!, i]));
   const at = new Date().toISOString();
-  return writes.map((w) => {
+  return writes.map((w, i) => {
     const data = productData(w.record);
     const meta: Record<string, { origin: string; at: string }> = {};
     for (const k of Object.keys(data)) meta[k] = { origin: ctx.origin, at };
     return {
-      // Two records of one page with the same new SKU share the minted id, and the statement fails
-      // on it (as the single upsert it replaces did: a statement cannot write one row twice).
+      write_row: lastWrite.get(w.hubId!) === i,
       minted: minted.has(w.hubId!),
-      sku: w.record.sku ?? null,
+      sku: skuColumn.get(w) ?? null,
       name: w.record.name ?? null,
       group_key: w.record.group?.externalId ?? w.record.parentExternalId ?? null,
       group_title: w.record.group?.title ?? null,
@@ -90,14 +111,14 @@ export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<
 }
 
 export const PRODUCTS_PART: HubStatementPart = {
-  columns: 'minted boolean, sku text, name text, group_key text, group_title text, data jsonb, field_meta jsonb',
+  columns: 'write_row boolean, minted boolean, sku text, name text, group_key text, group_title text, data jsonb, field_meta jsonb',
   ctes: `
        products_minted AS (
          INSERT INTO products (id, tenant_id, sku, name, group_key, group_title, data, content_hash, field_meta, last_updated_by)
-         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE r.minted),
+         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE r.minted AND r.write_row),
        products_known AS (
          INSERT INTO products (id, tenant_id, sku, name, group_key, group_title, data, content_hash, field_meta, last_updated_by)
-         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE NOT r.minted
+         SELECT r.hub_id, $1, r.sku, r.name, r.group_key, r.group_title, r.data, r.hash, r.field_meta, $7 FROM r WHERE NOT r.minted AND r.write_row
          ON CONFLICT (id) DO UPDATE
             SET sku = coalesce(EXCLUDED.sku, products.sku), name = coalesce(EXCLUDED.name, products.name),
                 group_key = coalesce(EXCLUDED.group_key, products.group_key), group_title = coalesce(EXCLUDED.group_title, products.group_title),

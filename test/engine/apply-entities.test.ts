@@ -177,6 +177,33 @@ describe('applyRecords writes every entity type', () => {
     expect((await t.db.query(`SELECT available, reserved FROM stock_levels WHERE product_id = $1 AND location_id = 'main'`, [a])).rows).toEqual([{ available: 5, reserved: 2 }]);
   });
 
+  it('duplicate SKUs within one shop stay separate products with stock of their own; another platform joins the SKU holder', async () => {
+    const result = await apply(connA, [
+      { entity: 'product', externalId: 'dup-a', parentExternalId: 'g7', sku: 'DUP-1', name: 'Cap red' },
+      { entity: 'product', externalId: 'dup-b', parentExternalId: 'g7', sku: 'DUP-1', name: 'Cap blue' },
+      { entity: 'stock_level', productExternalId: 'dup-a', locationId: 'main', available: 3 },
+      { entity: 'stock_level', productExternalId: 'dup-b', locationId: 'main', available: 8 },
+    ]);
+    expect(result).toMatchObject({ added: 4, rejected: [] });
+    expect((await apply(connA, [{ entity: 'product', externalId: 'dup-c', parentExternalId: 'g7', sku: 'DUP-1', name: 'Cap green' }])).added).toBe(1);
+    const ids = await Promise.all(['dup-a', 'dup-b', 'dup-c'].map((x) => hubIdOf(connA, 'product', x)));
+    expect(new Set(ids).size).toBe(3);
+    const rows = (await t.db.query<{ id: string; sku: string | null; data_sku: string }>(`SELECT id, sku, data->>'sku' AS data_sku FROM products WHERE id = ANY($1::uuid[])`, [ids])).rows;
+    expect(rows.find((r) => r.id === ids[0])).toMatchObject({ sku: 'DUP-1', data_sku: 'DUP-1' });
+    expect(rows.filter((r) => r.sku === null && r.data_sku === 'DUP-1')).toHaveLength(2);
+    const stock = (await t.db.query<{ product_id: string; available: number }>(`SELECT product_id, available FROM stock_levels WHERE product_id = ANY($1::uuid[]) ORDER BY available`, [ids])).rows;
+    expect(stock).toEqual([{ product_id: ids[0], available: 3 }, { product_id: ids[1], available: 8 }]);
+    // Another platform's record with that SKU links to the product that holds it.
+    await apply(connB, [{ entity: 'product', externalId: 'b-dup', parentExternalId: null, sku: 'DUP-1', name: 'Cap (B)' }]);
+    expect(await hubIdOf(connB, 'product', 'b-dup')).toBe(ids[0]);
+    // A record whose SKU changes to one another product holds is written; the unique column keeps its value.
+    await apply(connA, [{ entity: 'product', externalId: 'mv-1', parentExternalId: null, sku: 'MV-1', name: 'Hat' }]);
+    const moved = await apply(connA, [{ entity: 'product', externalId: 'mv-1', parentExternalId: null, sku: 'DUP-1', name: 'Hat' }]);
+    expect(moved).toMatchObject({ updated: 1 });
+    const hat = (await t.db.query<{ sku: string; data_sku: string }>(`SELECT sku, data->>'sku' AS data_sku FROM products WHERE id = $1`, [await hubIdOf(connA, 'product', 'mv-1')])).rows[0];
+    expect(hat).toEqual({ sku: 'MV-1', data_sku: 'DUP-1' });
+  });
+
   it('a soft-deleted link that comes back is written again as a create, keeping its hub id', async () => {
     const p2 = (await hubIdOf(connA, 'product', 'p2'))!;
     await t.db.query(`UPDATE links SET deleted_at = now() WHERE connection_id = $1 AND external_id = 'p2'`, [connA]);
