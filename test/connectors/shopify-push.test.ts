@@ -1,5 +1,6 @@
 // Shopify writes against the sandbox: create and update a product with its variants (productSet),
-// and set stock with an idempotency key (a replayed push applies once).
+// set stock with an idempotency key (a replayed push applies once), and stock a new variant at a
+// location it is not stocked at yet (inventoryActivate first, then the quantity).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShopifyConfig } from '../../src/connectors/shopify/config-merged.js';
 import { shopifyConnector } from '../../src/connectors/shopify/index.js';
@@ -82,5 +83,44 @@ describe.each(['2026-07', '2025-01'])('Shopify pushes (API %s)', (apiVersion) =>
     expect(level()).toBe(42);
     await shopifyConnector.push!.setStock!(ctx, { ...push, available: 7, idempotencyKey: `k2-${apiVersion}` });
     expect(level()).toBe(7);
+  });
+
+  it('pushes stock for a new variant to a second location it is not stocked at yet', async () => {
+    const created = await shopifyConnector.push!.upsertProduct!(ctx, {
+      parentExternalId: null,
+      title: `Hub lamp ${apiVersion}`,
+      skus: [{ externalId: null, sku: `LAMP-${apiVersion}`, variantName: 'Default', price: '20.00' }],
+    });
+    const sku = created.skus[0]!;
+    const variant = () => sb.products().find((p) => p.gid === created.parentExternalId)!.variants[0]!;
+    // A new variant is stocked at the shop's first location only: the second one needs inventoryActivate.
+    const stocked = new Set(variant().inventory.map((l) => l.locationId));
+    const second = [...sb.store.locations.values()].find((l) => !stocked.has(l.id));
+    expect(second, 'a location the new variant is not stocked at').toBeDefined();
+    sb.clearRequests();
+
+    await shopifyConnector.push!.setStock!(ctx, {
+      productExternalId: sku.externalId,
+      platformIds: sku.platformIds,
+      locationId: `gid://shopify/Location/${second!.id}`,
+      available: 13,
+      idempotencyKey: `lamp-${apiVersion}`,
+    });
+
+    // The shop's truth: the variant is now stocked at the second location with the pushed quantity,
+    // and its first location kept what it had.
+    const levels = new Map(variant().inventory.map((l) => [l.locationId, l.available]));
+    expect(levels.get(second!.id)).toBe(13);
+    for (const id of stocked) expect(levels.get(id)).toBe(0);
+    expect(sb.requests().map((r) => r.operationName)).toEqual(['SetStock', 'Activate', 'SetStock']);
+
+    // A retried push (same key) applies once and still succeeds; a later push sets the level directly.
+    await shopifyConnector.push!.setStock!(ctx, {
+      productExternalId: sku.externalId, platformIds: sku.platformIds, locationId: `gid://shopify/Location/${second!.id}`, available: 13, idempotencyKey: `lamp-${apiVersion}`,
+    });
+    await shopifyConnector.push!.setStock!(ctx, {
+      productExternalId: sku.externalId, platformIds: sku.platformIds, locationId: `gid://shopify/Location/${second!.id}`, available: 4, idempotencyKey: `lamp2-${apiVersion}`,
+    });
+    expect(variant().inventory.find((l) => l.locationId === second!.id)?.available).toBe(4);
   });
 });

@@ -54,11 +54,22 @@ interface BulkOperation {
 
 const OP_FIELDS = 'id status errorCode createdAt url partialDataUrl query';
 
+/** Starts a bulk query. Its userErrors are `BulkOperationUserError`s (with a code); only the message is read. */
+export const BULK_RUN_QUERY_MUTATION = `mutation Start($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { ${OP_FIELDS} } userErrors { field message } } }`;
+
+/** The app's most recent bulk query, on every version. */
+export const CURRENT_BULK_OPERATION_QUERY = `{ currentBulkOperation { ${OP_FIELDS} } }`;
+
+/** One operation by id: `bulkOperation(id:)` exists from 2026-01 only (null: not sent on older versions). */
+export function bulkOperationQuery(apiVersion: string): string | null {
+  return apiVersion === 'unstable' || apiVersion >= '2026-01' ? `query Op($id: ID!) { bulkOperation(id: $id) { ${OP_FIELDS} } }` : null;
+}
+
 async function startBulk(ctx: Ctx<ShopifyConfig>, query: string): Promise<BulkOperation> {
   for (;;) {
     const data = await gql<{ bulkOperationRunQuery: { bulkOperation: BulkOperation | null; userErrors: { message: string }[] } }>(
       ctx,
-      `mutation Start($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { ${OP_FIELDS} } userErrors { field message } } }`,
+      BULK_RUN_QUERY_MUTATION,
       { q: query },
       10,
     );
@@ -75,14 +86,15 @@ async function startBulk(ctx: Ctx<ShopifyConfig>, query: string): Promise<BulkOp
 }
 
 async function currentOperation(ctx: Ctx<ShopifyConfig>): Promise<BulkOperation | null> {
-  const data = await gql<{ currentBulkOperation: BulkOperation | null }>(ctx, `{ currentBulkOperation { ${OP_FIELDS} } }`, {}, 1);
+  const data = await gql<{ currentBulkOperation: BulkOperation | null }>(ctx, CURRENT_BULK_OPERATION_QUERY, {}, 1);
   return data.currentBulkOperation;
 }
 
-/** `bulkOperation(id:)` exists from 2026-01; older versions only expose `currentBulkOperation`. */
+/** By id where the version has `bulkOperation(id:)`; older versions only expose `currentBulkOperation`. */
 async function getOperation(ctx: Ctx<ShopifyConfig>, id: string): Promise<BulkOperation | null> {
-  if (ctx.config.apiVersion === 'unstable' || ctx.config.apiVersion >= '2026-01') {
-    const data = await gql<{ bulkOperation: BulkOperation | null }>(ctx, `query Op($id: ID!) { bulkOperation(id: $id) { ${OP_FIELDS} } }`, { id }, 1);
+  const byId = bulkOperationQuery(ctx.config.apiVersion);
+  if (byId) {
+    const data = await gql<{ bulkOperation: BulkOperation | null }>(ctx, byId, { id }, 1);
     return data.bulkOperation;
   }
   const current = await currentOperation(ctx);

@@ -21,7 +21,8 @@ function rejectOn(errors: UserError[] | undefined, what: string): void {
   }
 }
 
-const PRODUCT_SET = `mutation Push($input: ProductSetInput!) {
+/** A product with all its variants; the variant and inventory item ids come back for the links. */
+export const PRODUCT_SET_MUTATION = `mutation Push($input: ProductSetInput!) {
   productSet(input: $input, synchronous: true) {
     product { id variants(first: 250) { nodes { id sku inventoryItem { id } } } }
     userErrors { field message code }
@@ -54,7 +55,7 @@ export async function upsertShopifyProduct(ctx: Ctx<ShopifyConfig>, p: ProductPu
   };
   const data = await gql<{ productSet: { product: { id: string; variants: { nodes: { id: string; sku: string | null; inventoryItem: { id: string } | null }[] } } | null; userErrors: UserError[] } }>(
     ctx,
-    PRODUCT_SET,
+    PRODUCT_SET_MUTATION,
     { input },
     PRODUCT_SET_COST,
   );
@@ -69,10 +70,29 @@ export async function upsertShopifyProduct(ctx: Ctx<ShopifyConfig>, p: ProductPu
 
 const modern = (v: string) => v === 'unstable' || v >= '2026-01';
 
+/** The inventory item behind a variant, for pushes whose link does not carry it yet. */
+export const VARIANT_INVENTORY_ITEM_QUERY = `query Item($id: ID!) { productVariant(id: $id) { inventoryItem { id } } }`;
+
+/**
+ * Stocks an item at a location. Unlike the quantity mutations, its payload's userErrors are plain
+ * `UserError`s, which have no `code` field: asking for one fails validation on every shop.
+ */
+export const INVENTORY_ACTIVATE_MUTATION = `mutation Activate($item: ID!, $loc: ID!) {
+  inventoryActivate(inventoryItemId: $item, locationId: $loc) { userErrors { field message } }
+}`;
+
+/** Absolute stock; the `@idempotent` directive (and its key variable) exists from 2026-01. */
+export function setQuantitiesMutation(apiVersion: string): string {
+  const v2026 = modern(apiVersion);
+  return `mutation SetStock($input: InventorySetQuantitiesInput!${v2026 ? ', $key: String!' : ''}) {
+    inventorySetQuantities(input: $input)${v2026 ? ' @idempotent(key: $key)' : ''} { inventoryAdjustmentGroup { id } userErrors { field message code } }
+  }`;
+}
+
 async function inventoryItemOf(ctx: Ctx<ShopifyConfig>, variantId: string): Promise<string> {
   const data = await gql<{ productVariant: { inventoryItem: { id: string } | null } | null }>(
     ctx,
-    `query Item($id: ID!) { productVariant(id: $id) { inventoryItem { id } } }`,
+    VARIANT_INVENTORY_ITEM_QUERY,
     { id: variantId },
     3,
   );
@@ -88,9 +108,7 @@ export async function setShopifyStock(ctx: Ctx<ShopifyConfig>, s: StockPush): Pr
   const quantity = v2026
     ? { inventoryItemId, locationId: s.locationId, quantity: s.available, changeFromQuantity: null }
     : { inventoryItemId, locationId: s.locationId, quantity: s.available };
-  const mutation = `mutation SetStock($input: InventorySetQuantitiesInput!${v2026 ? ', $key: String!' : ''}) {
-    inventorySetQuantities(input: $input)${v2026 ? ' @idempotent(key: $key)' : ''} { inventoryAdjustmentGroup { id } userErrors { field message code } }
-  }`;
+  const mutation = setQuantitiesMutation(ctx.config.apiVersion);
   const input = {
     name: 'available',
     reason: 'correction',
@@ -98,19 +116,21 @@ export async function setShopifyStock(ctx: Ctx<ShopifyConfig>, s: StockPush): Pr
     ...(v2026 ? {} : { ignoreCompareQuantity: true }),
     quantities: [quantity],
   };
-  const run = () =>
-    gql<{ inventorySetQuantities: { userErrors: UserError[] } }>(ctx, mutation, { input, ...(v2026 ? { key: s.idempotencyKey } : {}) }, 10);
-  let res = await run();
+  const run = (key: string) =>
+    gql<{ inventorySetQuantities: { userErrors: UserError[] } }>(ctx, mutation, { input, ...(v2026 ? { key } : {}) }, 10);
+  let res = await run(s.idempotencyKey);
   if (res.inventorySetQuantities.userErrors.some((e) => e.code === 'ITEM_NOT_STOCKED_AT_LOCATION')) {
     // Stock the item at the location first, then set it.
     const activated = await gql<{ inventoryActivate: { userErrors: UserError[] } }>(
       ctx,
-      `mutation Activate($item: ID!, $loc: ID!) { inventoryActivate(inventoryItemId: $item, locationId: $loc) { userErrors { field message code } } }`,
+      INVENTORY_ACTIVATE_MUTATION,
       { item: inventoryItemId, loc: s.locationId },
       10,
     );
     rejectOn(activated.inventoryActivate.userErrors, `stocking ${inventoryItemId} at ${s.locationId}`);
-    res = await run();
+    // Not with the push's key again: @idempotent answers a reused key with the first attempt's outcome
+    // (here: not stocked) instead of running it. A key derived from it keeps a retried push applying once.
+    res = await run(`${s.idempotencyKey}:after-activate`);
   }
   rejectOn(res.inventorySetQuantities.userErrors, `stock of ${s.productExternalId} at ${s.locationId}`);
 }

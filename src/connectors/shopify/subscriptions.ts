@@ -13,20 +13,29 @@ export const SUBSCRIBED_TOPICS = [
   'APP_UNINSTALLED',
 ] as const;
 
-const CREATE = `mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { callbackUrl: $url, format: JSON }) {
+/**
+ * The subscription mutation for an API version. The address field is `uri` from 2025-10 (it also takes
+ * Pub/Sub and EventBridge addresses); `callbackUrl`, the only field before, is deprecated from then and
+ * gone from later versions. userErrors are plain `UserError`s here: no `code`.
+ */
+export function webhookSubscriptionCreateMutation(apiVersion: string): string {
+  const [field, type] = apiVersion === 'unstable' || apiVersion >= '2025-10' ? ['uri', 'String!'] : ['callbackUrl', 'URL!'];
+  return `mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: ${type}) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { ${field}: $url, format: JSON }) {
     webhookSubscription { id }
     userErrors { field message }
   }
 }`;
+}
 
 export async function registerShopifyWebhooks(ctx: Ctx<ShopifyConfig>, callbackUrl: string): Promise<{ created: number; existing: number }> {
   let created = 0;
   let existing = 0;
+  const mutation = webhookSubscriptionCreateMutation(ctx.config.apiVersion);
   for (const topic of SUBSCRIBED_TOPICS) {
     const data = await gql<{ webhookSubscriptionCreate: { webhookSubscription: { id: string } | null; userErrors: { message: string }[] } }>(
       ctx,
-      CREATE,
+      mutation,
       { topic, url: callbackUrl },
       10,
     );

@@ -50,7 +50,7 @@ describe('productSet', () => {
     sb = await startShopifySandbox();
     const missing = await gql(sb, PRODUCT_SET, { identifier: { id: 'gid://shopify/Product/1' }, input: { title: 'x' } });
     expect(missing.body.data?.productSet.userErrors).toEqual([{ field: ['identifier', 'id'], message: 'Product does not exist', code: 'PRODUCT_DOES_NOT_EXIST' }]);
-    const negative = await gql(sb, PRODUCT_SET, { input: { title: 'x', variants: [{ price: '-1' }] } });
+    const negative = await gql(sb, PRODUCT_SET, { input: { title: 'x', variants: [{ price: '-1', optionValues: [{ optionName: 'Title', name: 'Default Title' }] }] } });
     expect(negative.body.data?.productSet.userErrors[0]).toMatchObject({ field: ['input', 'variants', '0', 'price'], code: 'GREATER_THAN_OR_EQUAL_TO' });
   });
 });
@@ -172,7 +172,8 @@ describe('webhook subscriptions', () => {
       webhookSubscription { id topic format endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } } } userErrors { field message } } }`);
     const subscription = create.body.data?.webhookSubscriptionCreate.webhookSubscription;
     expect(subscription).toMatchObject({ topic: 'PRODUCTS_UPDATE', format: 'JSON', endpoint: { __typename: 'WebhookHttpEndpoint', callbackUrl: 'https://example.com/hooks' } });
-    const duplicate = await gql(sb, `mutation { webhookSubscriptionCreate(topic: PRODUCTS_UPDATE, webhookSubscription: { uri: "https://example.com/hooks" }) { userErrors { message } } }`);
+    // `uri` (2025-10+) names the same address: still a duplicate.
+    const duplicate = await gql(sb, `mutation { webhookSubscriptionCreate(topic: PRODUCTS_UPDATE, webhookSubscription: { uri: "https://example.com/hooks" }) { userErrors { message } } }`, {}, { version: '2025-10' });
     expect(duplicate.body.data?.webhookSubscriptionCreate.userErrors[0]?.message).toBe('Address for this topic has already been taken');
     const list = await gql(sb, '{ webhookSubscriptions(first: 10) { nodes { id } } }');
     expect(list.body.data?.webhookSubscriptions.nodes).toEqual([{ id: subscription.id }]);

@@ -7,6 +7,7 @@ import { validateBulkQuery } from '../bulk/validate.js';
 import { exportBulkQuery } from '../bulk/export.js';
 import type { WebhookSubscriptionRecord } from '../webhooks/subscriptions.js';
 import type { GraphQLContext } from './context.js';
+import { schemaGates } from './schema-gates.js';
 
 type Args = Record<string, unknown>;
 type Input = Record<string, unknown>;
@@ -17,7 +18,8 @@ function webhookSubscriptionCreate(_r: unknown, args: Args, ctx: GraphQLContext)
   const uri = input.uri ?? input.callbackUrl;
   if (!topic) return { webhookSubscription: null, userErrors: [{ field: ['topic'], message: 'Topic is not supported' }] };
   if (typeof uri !== 'string') {
-    return { webhookSubscription: null, userErrors: [{ field: ['webhookSubscription', 'callbackUrl'], message: "Address can't be blank" }] };
+    const field = schemaGates(ctx.features.version).webhookUri ? 'uri' : 'callbackUrl';
+    return { webhookSubscription: null, userErrors: [{ field: ['webhookSubscription', field], message: "Address can't be blank" }] };
   }
   const { subscription, userErrors } = ctx.webhooks.create({
     topic, uri, format: input.format === 'XML' ? 'XML' : 'JSON',

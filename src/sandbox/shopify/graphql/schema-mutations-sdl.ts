@@ -1,20 +1,48 @@
-// Mutation half of the schema subset, with the version switches of the fact sheet's section 1 table.
+// Mutation half of the schema subset, with the version switches of the fact sheet's section 1 table and
+// those found checking the SDL against Shopify's reference (schema-gates.ts).
 import type { VersionFeatures } from '../options.js';
 import { WEBHOOK_TOPICS, topicEnum } from '../store/events.js';
+import { schemaGates } from './schema-gates.js';
+
+/** InventorySetQuantitiesUserErrorCode as of 2026-01; the compare-and-swap and idempotency codes come with those features. */
+function setQuantitiesCodes(f: VersionFeatures): string {
+  return [
+    ...(f.changeFromQuantity ? ['CHANGE_FROM_QUANTITY_STALE'] : []),
+    'COMPARE_QUANTITY_REQUIRED', 'COMPARE_QUANTITY_STALE',
+    ...(f.idempotentDirective ? ['IDEMPOTENCY_CONCURRENT_REQUEST', 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH'] : []),
+    'INVALID_INVENTORY_ITEM', 'INVALID_LOCATION', 'INVALID_NAME', 'INVALID_QUANTITY_NEGATIVE', 'INVALID_QUANTITY_TOO_HIGH',
+    'INVALID_QUANTITY_TOO_LOW', 'INVALID_REASON', 'INVALID_REFERENCE_DOCUMENT', 'ITEM_NOT_STOCKED_AT_LOCATION',
+    'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR', 'NON_MUTABLE_INVENTORY_ITEM',
+  ].join(' ');
+}
 
 export function mutationSdl(f: VersionFeatures): string {
   const idempotent = f.idempotentDirective ? 'directive @idempotent(key: String!) on FIELD' : '';
   const changeFrom = f.changeFromQuantity ? 'changeFromQuantity: Int' : '';
-  const groupObjects = f.groupObjectsArgument ? ', groupObjects: Boolean' : '';
+  const g = schemaGates(f.version);
+  // Non-null with a default: the default flips from true to false in 2026-01.
+  const groupObjects = f.groupObjectsArgument ? `, groupObjects: Boolean! = ${f.groupObjectsDefault}` : '';
   const filter = f.webhookFilter ? 'filter: String' : '';
-  const userError = (name: string) => `type ${name} { field: [String!] message: String! code: String }`;
+  const compareQuantity = g.compareQuantityGone ? '' : 'compareQuantity: Int';
+  const callbackUrlInput = g.webhookCallbackUrlGone ? '' : 'callbackUrl: URL';
+  const uriInput = g.webhookUri ? 'uri: String' : '';
+  const subscriptionAddress = [
+    g.webhookCallbackUrlGone ? '' : `endpoint: WebhookSubscriptionEndpoint! callbackUrl: URL! ${g.webhookUri ? '@deprecated(reason: "Use `uri` instead.")' : ''}`,
+    g.webhookUri ? 'uri: String!' : '',
+  ].join(' ');
+  // Mutation-specific error types carry a code; plain UserError (inventoryActivate, webhook and cancel
+  // payloads) has none. Codes stay strings where Shopify's enum was not checked in full.
+  const userError = (name: string, code = 'String') => `type ${name} { field: [String!] message: String! code: ${code} }`;
   return `
 ${idempotent}
 
 type UserError { field: [String!] message: String! }
 ${['ProductSetUserError', 'ProductVariantsBulkUpdateUserError', 'ProductVariantsBulkCreateUserError',
-    'ProductVariantsBulkDeleteUserError', 'InventorySetQuantitiesUserError', 'InventoryAdjustQuantitiesUserError',
-    'BulkOperationUserError'].map(userError).join('\n')}
+    'ProductVariantsBulkDeleteUserError', 'InventoryAdjustQuantitiesUserError'].map((name) => userError(name)).join('\n')}
+enum InventorySetQuantitiesUserErrorCode { ${setQuantitiesCodes(f)} }
+${userError('InventorySetQuantitiesUserError', 'InventorySetQuantitiesUserErrorCode')}
+enum BulkOperationUserErrorCode { INVALID LIMIT_REACHED OPERATION_IN_PROGRESS }
+${userError('BulkOperationUserError', 'BulkOperationUserErrorCode')}
 
 enum ProductOperationStatus { CREATED ACTIVE COMPLETE }
 type ProductSetOperation implements Node { id: ID! status: ProductOperationStatus! product: Product userErrors: [ProductSetUserError!]! }
@@ -26,7 +54,7 @@ input OptionSetInput { id: ID name: String position: Int values: [OptionValueSet
 input ProductSetInventoryInput { locationId: ID! name: String! quantity: Int! }
 input ProductVariantSetInput {
   id: ID sku: String barcode: String price: Money compareAtPrice: Money taxable: Boolean
-  inventoryPolicy: ProductVariantInventoryPolicy optionValues: [VariantOptionValueInput!] inventoryItem: InventoryItemInput
+  inventoryPolicy: ProductVariantInventoryPolicy optionValues: [VariantOptionValueInput!]! inventoryItem: InventoryItemInput
   position: Int inventoryQuantities: [ProductSetInventoryInput!]
 }
 input ProductSetInput {
@@ -55,7 +83,7 @@ type ProductVariantsBulkCreatePayload { product: Product productVariants: [Produ
 type ProductVariantsBulkDeletePayload { product: Product userErrors: [ProductVariantsBulkDeleteUserError!]! }
 
 type InventoryActivatePayload { inventoryLevel: InventoryLevel userErrors: [UserError!]! }
-input InventoryQuantityInput { inventoryItemId: ID! locationId: ID! quantity: Int! compareQuantity: Int ${changeFrom} }
+input InventoryQuantityInput { inventoryItemId: ID! locationId: ID! quantity: Int! ${compareQuantity} ${changeFrom} }
 input InventorySetQuantitiesInput {
   name: String! reason: String! referenceDocumentUri: String ignoreCompareQuantity: Boolean = false
   quantities: [InventoryQuantityInput!]!
@@ -76,10 +104,10 @@ type WebhookHttpEndpoint { callbackUrl: URL! }
 union WebhookSubscriptionEndpoint = WebhookHttpEndpoint
 type WebhookSubscription implements Node {
   id: ID! legacyResourceId: UnsignedInt64! topic: WebhookSubscriptionTopic! format: WebhookSubscriptionFormat!
-  endpoint: WebhookSubscriptionEndpoint! uri: String! callbackUrl: URL! @deprecated(reason: "Use \`uri\` instead.")
+  ${subscriptionAddress}
   includeFields: [String!]! ${filter} apiVersion: ApiVersion! createdAt: DateTime! updatedAt: DateTime!
 }
-input WebhookSubscriptionInput { callbackUrl: URL uri: String format: WebhookSubscriptionFormat includeFields: [String!] ${filter} metafieldNamespaces: [String!] }
+input WebhookSubscriptionInput { ${callbackUrlInput} ${uriInput} format: WebhookSubscriptionFormat includeFields: [String!] ${filter} metafieldNamespaces: [String!] }
 type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
 type WebhookSubscriptionUpdatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
 type WebhookSubscriptionDeletePayload { deletedWebhookSubscriptionId: ID userErrors: [UserError!]! }

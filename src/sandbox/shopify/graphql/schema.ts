@@ -11,6 +11,7 @@ import { productMutations, productOperationResolvers } from './mutations-product
 import { nodeTypeName } from './node.js';
 import { queryResolvers } from './resolvers-query.js';
 import { typeResolvers } from './resolvers-types.js';
+import { gatesKey, schemaGates } from './schema-gates.js';
 import { mutationSdl } from './schema-mutations-sdl.js';
 import { buildSdl } from './schema-sdl.js';
 
@@ -32,7 +33,7 @@ const resolverMap: Record<string, Record<string, unknown>> = {
 const cache = new Map<string, GraphQLSchema>();
 
 export function schemaFor(features: VersionFeatures): GraphQLSchema {
-  const key = schemaKey(features);
+  const key = `${schemaKey(features)}:${gatesKey(schemaGates(features.version))}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const schema = buildSchema(buildSdl(features, mutationSdl(features)));
