@@ -224,6 +224,8 @@ export const OrderRecord = z.strictObject({
       subtotal: opt(Money),
       tax: opt(Money),
       shipping: opt(Money),
+      /** Vouchers and other order-level reductions, as a positive amount with their VAT (total = subtotal + tax + shipping - discount). */
+      discount: opt(Money),
       total: opt(Money),
     }),
   ),

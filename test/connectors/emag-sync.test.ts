@@ -30,6 +30,8 @@ describe('eMAG connector against the sandbox', () => {
       const hub = await h.hubOrders(account);
       expect(hub.map(({ matched: _m, ...o }) => o)).toEqual(h.sandboxOrders(account));
       expect(hub.every((o) => o.matched === o.lines)).toBe(true);
+      // About a fifth of the seeded orders carry vouchers, so the totals compared above include them.
+      expect(h.sb.orders(account).filter((o) => (o.vouchers as unknown[]).length > 0).length).toBeGreaterThan(45);
     }
     // Each login only sees its own order type: FBE orders are type 2 and were asked for as such.
     const fbeTypes = await h.t.db.query<{ f: string }>(`SELECT DISTINCT o.fulfillment_status AS f FROM links l JOIN orders o ON o.id = l.hub_id WHERE l.connection_id = $1`, [h.connections.fbe]);
@@ -61,7 +63,7 @@ describe('eMAG connector against the sandbox', () => {
     const orders = h.sb.orders('main');
     const inProgress = orders.find((o) => o.status === 2)!;
     h.sb.editOrder('main', inProgress.id as number, { status: 3 });
-    const placed = h.sb.placeOrder('main', {});
+    const placed = h.sb.placeOrder('main', { vouchers: [{ value: '10.00' }] });
     h.sb.clearRequests();
     await nextSecond();
     const [run] = await h.sync('main', { streams: ['orders'] });
@@ -73,6 +75,15 @@ describe('eMAG connector against the sandbox', () => {
     const hub = await h.hubOrders('main');
     expect(hub.find((o) => o.id === String(inProgress.id))?.status).toBe('prepared');
     expect(hub.find((o) => o.id === String(placed.id))?.status).toBe('new');
+    // The buyer's 10.00 voucher comes off what they pay, and the hub keeps it as the order's discount.
+    const truth = h.sb.orderTotals('main').find((t) => t.id === placed.id)!;
+    expect(truth.vouchers).toBe('10.00');
+    expect(hub.find((o) => o.id === String(placed.id))?.total).toBe(truth.total);
+    const stored = await h.t.db.query<{ discount: string }>(
+      `SELECT o.data->'totals'->>'discount' AS discount FROM links l JOIN orders o ON o.id = l.hub_id WHERE l.connection_id = $1 AND l.external_id = $2`,
+      [h.connections.main, String(placed.id)],
+    );
+    expect(stored.rows).toEqual([{ discount: '10.00' }]);
     expect(hub.map(({ matched: _m, ...o }) => o)).toEqual(h.sandboxOrders('main'));
   });
 

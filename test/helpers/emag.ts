@@ -1,5 +1,6 @@
 // An engine wired to the eMAG sandbox: fresh database, tenant, one connection per sandbox account, and
-// helpers to compare the hub's orders with the sandbox's truth.
+// helpers to compare the hub's orders with the sandbox's truth — id, status, lines and the total the
+// customer pays to the cent (the sandbox computes it on its own, vouchers included).
 import { emagConnector } from '../../src/connectors/emag/index.js';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
@@ -22,17 +23,26 @@ export interface EmagHarness {
   /** Connection id per sandbox account name. */
   connections: Record<string, string>;
   sync(account: string, opts?: { mode?: 'full' | 'incremental'; streams?: string[] }): Promise<RunRow[]>;
-  hubOrders(account: string): Promise<{ id: string; status: string; lines: number; matched: number }[]>;
-  sandboxOrders(account: string): { id: string; status: string; lines: number }[];
+  hubOrders(account: string): Promise<HubOrder[]>;
+  sandboxOrders(account: string): SandboxOrder[];
   close(): Promise<void>;
 }
 
 const STATUS = ['canceled', 'new', 'in_progress', 'prepared', 'finalized', 'returned'];
 
-/** The hub's orders of one connection: id, status, line count and lines matched to a hub product. */
-export async function hubOrdersOf(db: Queryable, connectionId: string): Promise<{ id: string; status: string; lines: number; matched: number }[]> {
-  const { rows } = await db.query<{ id: string; status: string; lines: number; matched: number }>(
-    `SELECT l.external_id AS id, o.status,
+export interface SandboxOrder {
+  id: string;
+  status: string;
+  lines: number;
+  /** What the customer pays, to the cent ("1189.90"). */
+  total: string | null;
+}
+export type HubOrder = SandboxOrder & { matched: number };
+
+/** The hub's orders of one connection: id, status, line count, total to the cent and lines matched to a hub product. */
+export async function hubOrdersOf(db: Queryable, connectionId: string): Promise<HubOrder[]> {
+  const { rows } = await db.query<HubOrder>(
+    `SELECT l.external_id AS id, o.status, round(o.total, 2)::text AS total,
             (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id) AS lines,
             (SELECT count(*)::int FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id IS NOT NULL) AS matched
        FROM links l JOIN orders o ON o.id = l.hub_id
@@ -42,11 +52,15 @@ export async function hubOrdersOf(db: Queryable, connectionId: string): Promise<
   return rows;
 }
 
-/** The sandbox's orders of one account in the shape of hubOrdersOf (without `matched`). */
-export function sandboxOrdersOf(sb: EmagSandbox, account: string): { id: string; status: string; lines: number }[] {
+/** The sandbox's orders of one account in the shape of hubOrdersOf (without `matched`); totals from the sandbox's own view. */
+export function sandboxOrdersOf(sb: EmagSandbox, account: string): SandboxOrder[] {
+  const totals = new Map(sb.orderTotals(account).map((t) => [String(t.id), t.total]));
   return sb
     .orders(account)
-    .map((o) => ({ id: String(o.id), status: STATUS[o.status as number]!, lines: (o.products as { status: number }[]).filter((l) => l.status === 1).length }))
+    .map((o) => ({
+      id: String(o.id), status: STATUS[o.status as number]!, lines: (o.products as { status: number }[]).filter((l) => l.status === 1).length,
+      total: totals.get(String(o.id)) ?? null,
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 

@@ -16,6 +16,19 @@ export interface EmagOrderLine {
   quantity?: unknown;
   sale_price?: unknown;
   vat?: unknown;
+  currency?: unknown;
+  product_voucher_split?: unknown;
+}
+
+/** An entry of the order's `vouchers[]`: amounts are negative, `sale_price` without VAT, `sale_price_vat` its VAT. */
+export interface EmagVoucher {
+  id?: unknown;
+  voucher_id?: unknown;
+  voucher_name?: unknown;
+  status?: unknown;
+  sale_price?: unknown;
+  sale_price_vat?: unknown;
+  vat?: unknown;
 }
 
 export interface EmagOrder {
@@ -28,6 +41,8 @@ export interface EmagOrder {
   modified?: unknown;
   currency?: unknown;
   shipping_tax?: unknown;
+  shipping_tax_voucher_split?: unknown;
+  vouchers?: EmagVoucher[] | null;
   customer?: Record<string, unknown> | null;
   products?: EmagOrderLine[] | null;
 }
@@ -49,18 +64,33 @@ export const ORDER_STATUS: Record<number, string> = { 0: 'canceled', 1: 'new', 2
 
 const SCALE = 10_000n;
 
-/** A decimal with up to 4 places as an integer of 1/10000 units; null when it is not one. */
-function units(v: unknown): bigint | null {
-  const text = typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : typeof v === 'string' ? v.trim() : null;
-  const m = text === null ? null : /^(\d{1,15})(?:\.(\d{1,4})\d*)?$/.exec(text);
+/**
+ * A decimal as a signed integer of 1/10000 units; null when it is not one. Signed because voucher amounts
+ * are negative. eMAG sends at most 4 decimals; more are rounded half away from zero rather than cut off.
+ * Exponents, commas, blanks, NaN and the like are refused, not guessed at.
+ */
+export function units(v: unknown): bigint | null {
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(6) : null) : typeof v === 'string' ? v.trim() : null;
+  const m = s === null ? null : /^(-?)(\d{1,15})(?:\.(\d{1,12}))?$/.exec(s);
   if (!m) return null;
-  return BigInt(m[1]!) * SCALE + BigInt((m[2] ?? '').padEnd(4, '0'));
+  const frac = (m[3] ?? '').padEnd(5, '0');
+  const abs = BigInt(m[2]!) * SCALE + BigInt(frac.slice(0, 4)) + (frac[4]! >= '5' ? 1n : 0n);
+  return m[1] === '-' ? -abs : abs;
 }
 
-/** 1/10000 units as a money string with at least 2 decimals ("12.50", "967.6613"). */
+/** Non-negative 1/10000 units as a money string with at least 2 decimals ("12.50", "967.6613"). */
 function money(u: bigint): string {
   const frac = (u % SCALE).toString().padStart(4, '0').replace(/0+$/, '').padEnd(2, '0');
   return `${u / SCALE}.${frac}`;
+}
+
+/** Half-up rounding of a non-negative product of two 1/10000 amounts back to 1/10000 units. */
+const times = (a: bigint, b: bigint): bigint => (a * b + SCALE / 2n) / SCALE;
+
+/** A currency code, undefined when absent, null when present but unreadable. */
+function currencyOf(v: unknown): string | null | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' && /^[A-Za-z]{3}$/.test(v.trim()) ? v.trim().toUpperCase() : null;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
@@ -88,12 +118,30 @@ function address(c: Record<string, unknown>, kind: 'billing' | 'shipping'): Addr
   return Object.values(a).some((v) => v !== undefined) ? a : undefined;
 }
 
-export function mapEmagOrder(o: EmagOrder | undefined, timeZone = 'Europe/Bucharest'): OrderRecord | InvalidRecord {
-  const orderId = id(o?.id);
-  if (!o || !orderId) return invalidRecord(o, 'order without a numeric id', { entity: 'order' });
-  const status = int(o.status);
-  if (status === undefined || !(status in ORDER_STATUS)) return invalidRecord(o, `order ${orderId} has unknown status ${JSON.stringify(o.status)}`, { entity: 'order', externalId: orderId });
+// Order money. What the sources say (see docs/connectors/emag.md, "Order money"):
+// - products[].sale_price is the unit price WITHOUT VAT and `vat` the rate ("0.2400"); official docs v4.4.7,
+//   "Product field in order details". Line total = sale_price x quantity; its VAT is rounded per line.
+// - vouchers[].sale_price is "the value of the discount, without VAT" and sale_price_vat "the value of the
+//   VAT", both negative (docs v4.4.7, "Order fields"; the docs' sample order, order_update.txt, has
+//   -8.0645 + -1.9355 = -10.00 at 24 %). The customer's saving is the sum of both, as the Innobyte eMAG
+//   Magento extension computes it (`sale_price + sale_price_vat` added to the grand total).
+// - product_voucher_split[] and shipping_tax_voucher_split[] are the same vouchers distributed over lines
+//   and shipping ("voucher discounts distribution", docs v4.4.7): adding them too would count twice.
+// - shipping_tax is what the customer pays for delivery, VAT included: the docs only say "the shipment tax
+//   value"; client code adds it to the VAT-inclusive total as it is (Innobyte extension; unconfirmed).
+// - Line `currency` vs order `currency`: the docs name only the line's ("product price currency"); an
+//   order-level `currency` appears in newer answers (observed). Amounts in two currencies are never added.
+// - A voucher with status 0 is left out like a removed line (unconfirmed: the docs list no status values).
+// Canonical totals: subtotal = lines without VAT, tax = the lines' VAT, shipping = shipping_tax, discount =
+// the vouchers' value VAT included, as a positive amount; total = subtotal + tax + shipping - discount, what
+// the customer pays. The voucher's VAT part is inside `discount`, so the VAT invoiced is tax minus it.
+
+type OrderMoney = { lines: OrderLine[]; currency?: string; totals: NonNullable<OrderRecord['totals']> };
+
+function orderMoney(o: EmagOrder, orderId: string): OrderMoney | string {
   const lines: OrderLine[] = [];
+  let currency = currencyOf(o.currency);
+  if (currency === null) return `order ${orderId} has an unreadable currency ${JSON.stringify(o.currency)}`;
   let subtotal = 0n;
   let tax = 0n;
   for (const l of Array.isArray(o.products) ? o.products : []) {
@@ -102,14 +150,21 @@ export function mapEmagOrder(o: EmagOrder | undefined, timeZone = 'Europe/Buchar
     const lineId = id(l?.id);
     const quantity = int(l?.quantity);
     const price = units(l?.sale_price);
-    if (!lineId || quantity === undefined || price === null) {
-      return invalidRecord(o, `order ${orderId} has a line without a numeric id, quantity or sale_price`, { entity: 'order', externalId: orderId });
+    if (!lineId || quantity === undefined || price === null || price < 0n) {
+      return `order ${orderId} has a line without a numeric id, quantity or sale_price`;
     }
     if (quantity <= 0) continue;
+    const vat = units(l.vat);
+    if (vat === null || vat < 0n || vat > SCALE) return `order ${orderId} line ${lineId} has no readable VAT rate (${JSON.stringify(l.vat)})`;
+    const lineCurrency = currencyOf(l.currency);
+    if (lineCurrency === null) return `order ${orderId} line ${lineId} has an unreadable currency ${JSON.stringify(l.currency)}`;
+    if (lineCurrency !== undefined && currency !== undefined && lineCurrency !== currency) {
+      return `order ${orderId} line ${lineId} is priced in ${lineCurrency}, the order in ${currency}: amounts in different currencies are not added`;
+    }
+    currency ??= lineCurrency;
     const lineTotal = price * BigInt(quantity);
     subtotal += lineTotal;
-    const vat = units(l.vat);
-    if (vat !== null) tax += (lineTotal * vat + SCALE / 2n) / SCALE;
+    tax += times(lineTotal, vat);
     lines.push({
       externalId: lineId,
       sku: text(l.part_number) ?? text(l.ext_part_number),
@@ -120,9 +175,42 @@ export function mapEmagOrder(o: EmagOrder | undefined, timeZone = 'Europe/Buchar
       total: money(lineTotal),
     });
   }
-  const shipping = units(o.shipping_tax);
+  let discount = 0n;
+  for (const v of Array.isArray(o.vouchers) ? o.vouchers : []) {
+    if (int(v?.status) === 0) continue;
+    const net = units(v?.sale_price ?? 0);
+    const vat = units(v?.sale_price_vat ?? 0);
+    if (net === null || vat === null) return `order ${orderId} has a voucher with an unreadable sale_price or sale_price_vat`;
+    if (net > 0n || vat > 0n) return `order ${orderId} has a voucher with a positive amount; eMAG sends vouchers as negative values`;
+    discount -= net + vat;
+  }
+  const hasShipping = o.shipping_tax !== undefined && o.shipping_tax !== null && o.shipping_tax !== '';
+  const shipping = hasShipping ? units(o.shipping_tax) : 0n;
+  if (shipping === null || shipping < 0n) return `order ${orderId} has an unreadable or negative shipping_tax ${JSON.stringify(o.shipping_tax)}`;
+  const total = subtotal + tax + shipping - discount;
+  if (total < 0n) return `order ${orderId}: its vouchers (${money(discount)}) exceed the order's value`;
+  return {
+    lines,
+    currency,
+    totals: {
+      subtotal: money(subtotal),
+      tax: money(tax),
+      shipping: hasShipping ? money(shipping) : undefined,
+      // Only orders with vouchers carry a discount, so the records of all other orders stay as they were.
+      discount: discount === 0n ? undefined : money(discount),
+      total: money(total),
+    },
+  };
+}
+
+export function mapEmagOrder(o: EmagOrder | undefined, timeZone = 'Europe/Bucharest'): OrderRecord | InvalidRecord {
+  const orderId = id(o?.id);
+  if (!o || !orderId) return invalidRecord(o, 'order without a numeric id', { entity: 'order' });
+  const status = int(o.status);
+  if (status === undefined || !(status in ORDER_STATUS)) return invalidRecord(o, `order ${orderId} has unknown status ${JSON.stringify(o.status)}`, { entity: 'order', externalId: orderId });
+  const m = orderMoney(o, orderId);
+  if (typeof m === 'string') return invalidRecord(o, m, { entity: 'order', externalId: orderId });
   const c = o.customer && typeof o.customer === 'object' ? o.customer : null;
-  const currency = typeof o.currency === 'string' && /^[A-Z]{3}$/.test(o.currency) ? o.currency : undefined;
   return {
     entity: 'order',
     externalId: orderId,
@@ -131,11 +219,11 @@ export function mapEmagOrder(o: EmagOrder | undefined, timeZone = 'Europe/Buchar
     financialStatus: int(o.payment_status) === 1 ? 'paid' : int(o.payment_status) === 0 ? 'unpaid' : undefined,
     // Type 2 orders are shipped by eMAG, type 3 by the seller: what the warehouse must know.
     fulfillmentStatus: int(o.type) === 2 ? 'fulfilled_by_emag' : int(o.type) === 3 ? 'fulfilled_by_seller' : undefined,
-    currency,
-    totals: { subtotal: money(subtotal), tax: money(tax), shipping: shipping === null ? undefined : money(shipping), total: money(subtotal + tax + (shipping ?? 0n)) },
+    currency: m.currency,
+    totals: m.totals,
     customer: c ? { externalId: id(c.id), email: text(c.email) } : undefined,
     addresses: c ? { billing: address(c, 'billing'), shipping: address(c, 'shipping') } : undefined,
-    lines,
+    lines: m.lines,
     placedAt: instant(o.date, timeZone) ?? instant(o.created, timeZone),
     remoteUpdatedAt: instant(o.modified, timeZone) ?? instant(o.created, timeZone),
   };
@@ -154,7 +242,7 @@ export function mapEmagOffer(o: EmagOffer): (CanonicalRecord | InvalidRecord)[] 
     sku: text(o.part_number),
     gtin: eans[0],
     name: text(o.name),
-    price: price === null ? undefined : money(price),
+    price: price === null || price < 0n ? undefined : money(price),
     isActive: int(o.status) === undefined ? undefined : int(o.status) === 1,
   };
   const out: (CanonicalRecord | InvalidRecord)[] = [product];

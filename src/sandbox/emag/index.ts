@@ -14,6 +14,7 @@ export { DEFAULT_ACCOUNTS, LIMIT_PROFILES } from './options.js';
 export type { FaultConfig } from './faults.js';
 export type { RequestLogEntry, AccountStats } from './request-log.js';
 export type { SeedSpec } from './seed.js';
+export type { OrderTruth } from './vouchers.js';
 export { FORBIDDEN_BODY, THROTTLED_BODY } from './api.js';
 export { CAMPAIGN_LOCK_BODY } from './offers-api.js';
 

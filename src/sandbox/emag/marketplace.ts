@@ -5,6 +5,7 @@ import type { SandboxClock } from '../common/clock.js';
 import { SeededRandom } from '../common/random.js';
 import { customerFor } from './seed.js';
 import type { AccountStore, Order, OrderStatus } from './store.js';
+import { voucherOf } from './vouchers.js';
 
 export class MarketplaceError extends Error {
   constructor(readonly status: number, message: string) {
@@ -80,6 +81,12 @@ export const NewOrderSchema = z.strictObject({
   /** 1 new (default), or 0: a buyer cancelled before acknowledgement, so the order is first seen canceled. */
   status: z.union([z.literal(0), z.literal(1)]).default(1),
   lines: z.array(z.strictObject({ offerId: z.number().int(), quantity: z.number().int().min(1).default(1) })).min(1).optional(),
+  /** Vouchers the buyer used: `value` is what each is worth to them, VAT included ("10.00"). */
+  vouchers: z.array(z.strictObject({
+    value: z.string().regex(/^\d+(\.\d{1,2})?$/),
+    vat: z.string().regex(/^0\.\d{1,4}$/).default('0.1900'),
+    appliesTo: z.enum(['products', 'shipping']).default('products'),
+  })).optional(),
 });
 
 /** A buyer places an order: the next id of the account, lines from the account's offers. */
@@ -101,6 +108,10 @@ export function placeOrder(store: AccountStore, clock: SandboxClock, type: 2 | 3
   const order: Order = {
     id, status: input.status, type, is_complete: 0, payment_mode_id: 1, payment_status: 0, delivery_mode: 'courier',
     shipping_tax: '15.9900', dateMs: now, createdMs: now, modifiedMs: now, statusChangedMs: now, customer: customerFor(id, rnd), products,
+    vouchers: (input.vouchers ?? []).map((v, i) => voucherOf({
+      id: `${id}${i + 1}`, voucherId: 600_000 + i, name: `Voucher ${v.value}`, grossCents: Math.round(Number(v.value) * 100), vat: v.vat,
+      appliesTo: v.appliesTo, offeredBy: 'seller', createdMs: now,
+    })),
   };
   store.addOrder(order);
   return order;

@@ -2,7 +2,8 @@
 // tests and benchmarks can compare a hub against a known truth. Order ids are per account ranges so the
 // accounts of one sandbox never share an id.
 import { SeededRandom } from '../common/random.js';
-import type { AccountStore, Customer, Offer, Order, OrderLine, OrderStatus } from './store.js';
+import type { AccountStore, Customer, Offer, Order, OrderLine, OrderStatus, Voucher } from './store.js';
+import { goodsValue, voucherOf } from './vouchers.js';
 
 export interface SeedSpec {
   orders?: number;
@@ -14,6 +15,9 @@ export interface SeedSpec {
   spanDays?: number;
   /** Epoch ms the history ends at; default now. */
   baseTime?: number;
+  /** Share of orders with a voucher on their products (default 0.2); half that share of the orders that pay
+   * for delivery also get a free-delivery voucher. 0 gives orders without vouchers. */
+  voucherShare?: number;
   seed?: number;
 }
 
@@ -72,6 +76,34 @@ export function customerFor(id: number, rnd: SeededRandom): Customer {
   };
 }
 
+const VOUCHER_CENTS = [500, 1_000, 1_500, 2_500, 5_000];
+
+/**
+ * Vouchers of one seeded order, shaped as eMAG's: a product voucher worth at most half of the goods, and
+ * sometimes one that pays the delivery. They come from their own random sequence, so that turning them on
+ * or off leaves every other seeded value as it was.
+ */
+export function seedVouchers(order: Order, rnd: SeededRandom, share: number): Voucher[] {
+  const out: Voucher[] = [];
+  const base = { vat: '0.1900', createdMs: order.createdMs };
+  if (rnd.chance(share)) {
+    const goodsCents = Number(goodsValue(order.products) / 100n);
+    const fitting = VOUCHER_CENTS.filter((c) => c * 2 <= goodsCents);
+    if (fitting.length > 0) {
+      const grossCents = rnd.pick(fitting);
+      out.push(voucherOf({
+        ...base, id: `${order.id}1`, voucherId: 500_000 + rnd.int(1, 99_999), name: `Voucher ${grossCents / 100}`, grossCents,
+        appliesTo: 'products', offeredBy: rnd.pick(['emag', 'seller'] as const),
+      }));
+    }
+  }
+  const shippingCents = Math.round(Number(order.shipping_tax) * 100);
+  if (shippingCents > 0 && rnd.chance(share / 2)) {
+    out.push(voucherOf({ ...base, id: `${order.id}2`, voucherId: 400_001, name: 'Transport gratuit', grossCents: shippingCents, appliesTo: 'shipping', offeredBy: 'emag' }));
+  }
+  return out;
+}
+
 function pickStatus(rnd: SeededRandom, newShare: number): OrderStatus {
   if (rnd.chance(newShare)) return 1;
   const r = rnd.next();
@@ -80,6 +112,8 @@ function pickStatus(rnd: SeededRandom, newShare: number): OrderStatus {
 
 export function seedAccount(store: AccountStore, spec: SeedSpec, accountIndex: number, type: 2 | 3): { orders: number; offers: number } {
   const rnd = new SeededRandom((spec.seed ?? 1) * 7919 + accountIndex * 104_729);
+  const voucherRnd = new SeededRandom((spec.seed ?? 1) * 6007 + accountIndex * 9_973 + 1);
+  const voucherShare = spec.voucherShare ?? 0.2;
   const orders = spec.orders ?? 0;
   const offers = spec.offers ?? Math.max(1, Math.min(500, Math.ceil(orders / 10)));
   const linesPerOrder = Math.max(1, spec.linesPerOrder ?? 2);
@@ -133,7 +167,9 @@ export function seedAccount(store: AccountStore, spec: SeedSpec, accountIndex: n
       statusChangedMs: modifiedMs,
       customer: customerFor(base + i, rnd),
       products: lines,
+      vouchers: [],
     };
+    order.vouchers = seedVouchers(order, voucherRnd, voucherShare);
     store.addOrder(order);
   }
   return { orders, offers };

@@ -1,9 +1,11 @@
 // The JSON eMAG answers with: naive local timestamps, decimals as strings, read-only offer fields.
 import { formatLocal } from '../../core/local-time.js';
 import type { Offer, Order } from './store.js';
+import { voucherSplits } from './vouchers.js';
 
 export function orderJson(o: Order, timeZone: string, currency: string): Record<string, unknown> {
   const t = (ms: number) => formatLocal(ms, timeZone);
+  const splits = voucherSplits(o);
   return {
     id: o.id,
     status: o.status,
@@ -20,7 +22,7 @@ export function orderJson(o: Order, timeZone: string, currency: string): Record<
     cashed_co: o.payment_mode_id === 3 && o.payment_status === 1 ? '1' : '0',
     cashed_cod: '0',
     shipping_tax: o.shipping_tax,
-    shipping_tax_voucher_split: [],
+    shipping_tax_voucher_split: splits.shipping,
     customer: { ...o.customer, mkt_id: o.customer.id, company: '', gender: '', code: null, legal_entity: 0, is_vat_payer: 0, created: t(o.createdMs), modified: t(o.createdMs) },
     products: o.products.map((l) => ({
       id: l.id,
@@ -41,13 +43,17 @@ export function orderJson(o: Order, timeZone: string, currency: string): Record<
       created: t(l.createdMs),
       modified: t(l.modifiedMs),
       details: [],
-      product_voucher_split: [],
+      product_voucher_split: splits.byLine.get(l.id) ?? [],
       recycle_warranties: [],
       attachments: [],
       serial_numbers: '',
     })),
     attachments: [],
-    vouchers: [],
+    // Ids and status as ints, decimals as strings, as production clients read them (supplierDB's Voucher record).
+    vouchers: o.vouchers.map((v) => ({
+      id: v.id, voucher_id: v.voucher_id, voucher_name: v.voucher_name, status: v.status, sale_price: v.sale_price, sale_price_vat: v.sale_price_vat,
+      vat: v.vat, created: t(v.createdMs), modified: t(v.createdMs), issue_date: t(v.createdMs).slice(0, 10),
+    })),
     is_storno: o.status === 5,
     refunded_amount: '0',
     refund_status: null,

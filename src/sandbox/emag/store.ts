@@ -43,6 +43,24 @@ export interface Customer {
 
 export type OrderStatus = 0 | 1 | 2 | 3 | 4 | 5;
 
+/** An entry of the order's `vouchers[]`. Amounts are negative strings with 4 decimals, as eMAG sends them. */
+export interface Voucher {
+  /** The entry's own id (a string in the docs' example). */
+  id: string;
+  voucher_id: number;
+  voucher_name: string;
+  status: 0 | 1;
+  /** The discount without VAT. */
+  sale_price: string;
+  /** The VAT part of the discount: the customer's saving is sale_price + sale_price_vat. */
+  sale_price_vat: string;
+  vat: string;
+  /** What it reduces: the products (product_voucher_split) or the shipping tax (shipping_tax_voucher_split). */
+  appliesTo: 'products' | 'shipping';
+  offered_by: 'emag' | 'seller';
+  createdMs: number;
+}
+
 export interface Order {
   id: number;
   status: OrderStatus;
@@ -53,6 +71,7 @@ export interface Order {
   payment_mode_id: 1 | 2 | 3 | null;
   payment_status: 0 | 1;
   delivery_mode: 'courier' | 'pickup';
+  /** What the customer pays for delivery, VAT included. */
   shipping_tax: string;
   dateMs: number;
   createdMs: number;
@@ -61,6 +80,7 @@ export interface Order {
   statusChangedMs: number;
   customer: Customer;
   products: OrderLine[];
+  vouchers: Voucher[];
 }
 
 export interface Offer {

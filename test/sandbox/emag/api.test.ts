@@ -2,7 +2,7 @@
 // the {isError, messages, results} envelope, bodies with or without `data`, paging capped at 100, the
 // one-month rule on date pairs, order types, per-account limits per route group with eMAG's 429, and the
 // page-repeat fault.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CAMPAIGN_LOCK_BODY, type EmagSandbox, FORBIDDEN_BODY, startEmagSandbox, THROTTLED_BODY } from '../../../src/sandbox/emag/index.js';
 
 describe('eMAG sandbox API', () => {
@@ -82,6 +82,12 @@ describe('eMAG sandbox API', () => {
 
   it('limits each account per route group: 12/s on order routes and 3/s on all others, with the 429 body', async () => {
     const burst = async (account: string, path: string, n: number) => Promise.all(Array.from({ length: n }, () => call(account, path, {})));
+    // Buckets refill continuously (one order request per 83 ms): on a loaded machine a burst can take
+    // longer than that. Nearly frozen platform time keeps the counts independent of the machine's speed.
+    sb.setTimeScale(0.0001);
+    onTestFinished(() => {
+      sb.setTimeScale(1);
+    });
     const orders = await burst('main', 'order/count', 20);
     const throttled = orders.filter((r) => r.status === 429);
     expect(orders.filter((r) => r.status === 200)).toHaveLength(12);

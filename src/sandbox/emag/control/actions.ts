@@ -7,6 +7,7 @@ import type { AccountStats, RequestLogEntry } from '../request-log.js';
 import type { Account, SandboxRuntime } from '../runtime.js';
 import { orderIdBase, seedAccount, type SeedSpec } from '../seed.js';
 import { offerJson, orderJson } from '../shapes.js';
+import { type OrderTruth, orderTruth } from '../vouchers.js';
 
 const SeedSchema = z.strictObject({
   account: z.string().optional(),
@@ -16,6 +17,7 @@ const SeedSchema = z.strictObject({
   newShare: z.number().min(0).max(1).optional(),
   spanDays: z.number().int().min(1).max(3650).optional(),
   baseTime: z.number().int().optional(),
+  voucherShare: z.number().min(0).max(1).optional(),
   seed: z.number().int().optional(),
 });
 
@@ -66,6 +68,11 @@ export class EmagControl {
   orders(account: string): Record<string, unknown>[] {
     const { timeZone, currency } = this.runtime.options;
     return this.account(account).store.orders.map((o) => orderJson(o, timeZone, currency));
+  }
+
+  /** What each order of the account costs the customer (lines with VAT + shipping - vouchers, to the cent), computed by the sandbox. */
+  orderTotals(account: string): OrderTruth[] {
+    return this.account(account).store.orders.map((o) => orderTruth(o, this.runtime.options.currency));
   }
 
   offers(account: string): Record<string, unknown>[] {

@@ -13,6 +13,7 @@ export function registerControlRoutes(app: FastifyInstance, control: EmagControl
   app.post<OrderParams>('/_sandbox/accounts/:account/orders/:id', async (request) => control.editOrder(request.params.account, Number(request.params.id), (request.body ?? {}) as never));
   app.get<AccountParams>('/_sandbox/accounts/:account/orders', async (request) => control.orders(request.params.account));
   app.get<AccountParams>('/_sandbox/accounts/:account/offers', async (request) => control.offers(request.params.account));
+  app.get<AccountParams>('/_sandbox/accounts/:account/order-totals', async (request) => control.orderTotals(request.params.account));
 
   app.get('/_sandbox/faults', async () => control.faults());
   app.post('/_sandbox/faults', async (request) => control.setFaults((request.body ?? {}) as never));
