@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:pg`: the store, engine and server suites against PostgreSQL (TEST_DATABASE_URL).
+// `npm run test:pg`: the store, engine, server and connector suites against PostgreSQL (TEST_DATABASE_URL).
 export default defineConfig({
   test: {
-    include: ['test/store/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/server/**/*.test.ts', 'test/pg/**/*.test.ts'],
+    include: ['test/store/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/server/**/*.test.ts', 'test/connectors/**/*.test.ts', 'test/pg/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
