@@ -8,6 +8,7 @@ import { generateMasterKey, parseMasterKey, SecretBox } from '../src/core/secret
 import { Engine } from '../src/engine/engine.js';
 import { connectorRegistry } from '../src/engine/registry.js';
 import { createLogger } from '../src/server/logger.js';
+import { SANDBOX_OUTBOUND } from '../test/helpers/outbound.js';
 import { insertConnection } from '../src/store/connections.js';
 import { openDatabase } from '../src/store/db.js';
 import { createTenant } from '../src/store/tenants.js';
@@ -26,7 +27,7 @@ try {
       credentials: { accessToken: 'shpat_sandbox' },
     }),
   );
-  const engine = new Engine({ db, box, logger: createLogger({ level: 'silent' }), registry: connectorRegistry([shopifyConnector]) });
+  const engine = new Engine({ db, box, logger: createLogger({ level: 'silent' }), registry: connectorRegistry([shopifyConnector]), outbound: SANDBOX_OUTBOUND });
   const started = performance.now();
   const { created } = await engine.trigger({ tenantId: tenant.id, connectionId: conn.id, streams: ['orders'], mode: 'full', trigger: 'cli', force: true });
   const run = await engine.execute(tenant.id, created[0]!.id);

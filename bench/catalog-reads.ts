@@ -18,6 +18,7 @@ import { Engine } from '../src/engine/engine.js';
 import { connectorRegistry } from '../src/engine/registry.js';
 import { buildApp } from '../src/server/app.js';
 import { createLogger } from '../src/server/logger.js';
+import { SANDBOX_OUTBOUND } from '../test/helpers/outbound.js';
 import { insertConnection } from '../src/store/connections.js';
 import { createTenant } from '../src/store/tenants.js';
 import type { Db } from '../src/store/db.js';
@@ -160,7 +161,7 @@ export async function runCatalogReads(): Promise<object> {
   const db = bdb.db;
   const box = new SecretBox(parseMasterKey(generateMasterKey()));
   const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
-  const engine = new Engine({ db, box, logger, registry: connectorRegistry([printfulConnector]) });
+  const engine = new Engine({ db, box, logger, registry: connectorRegistry([printfulConnector]), outbound: SANDBOX_OUTBOUND });
   const app = await buildApp({ db, box, logger, engine });
   try {
     const { tenant, apiKey } = await db.transaction((tx) => createTenant(tx, 'bench'));

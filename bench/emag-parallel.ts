@@ -12,6 +12,7 @@ import { Engine } from '../src/engine/engine.js';
 import { connectorRegistry } from '../src/engine/registry.js';
 import { startEmagSandbox, type EmagSandbox } from '../src/sandbox/emag/index.js';
 import { createLogger } from '../src/server/logger.js';
+import { SANDBOX_OUTBOUND } from '../test/helpers/outbound.js';
 import { insertConnection } from '../src/store/connections.js';
 import { createTenant } from '../src/store/tenants.js';
 import { envInt, log, openBenchDb, round } from './wiring.js';
@@ -39,7 +40,7 @@ async function prepare(sb: EmagSandbox, timeScale: number): Promise<Prepared> {
     );
     ids[account] = conn.id;
   }
-  const engine = new Engine({ db, box, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }), registry: connectorRegistry([emagConnector]), http: { timeoutMs: 30_000 } });
+  const engine = new Engine({ db, box, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }), registry: connectorRegistry([emagConnector]), http: { timeoutMs: 30_000 }, outbound: SANDBOX_OUTBOUND });
   return {
     async run(account) {
       const { created } = await engine.trigger({ tenantId: tenant.id, connectionId: ids[account]!, streams: ['orders'], mode: 'full', trigger: 'api', force: true });

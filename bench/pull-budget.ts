@@ -19,6 +19,7 @@ import { generateMasterKey, parseMasterKey, SecretBox } from '../src/core/secret
 import { Engine } from '../src/engine/engine.js';
 import { connectorRegistry } from '../src/engine/registry.js';
 import { createLogger } from '../src/server/logger.js';
+import { SANDBOX_OUTBOUND } from '../test/helpers/outbound.js';
 import { insertConnection } from '../src/store/connections.js';
 import { openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
@@ -85,7 +86,7 @@ async function prepareEngine(url: string): Promise<() => Promise<number>> {
       credentials: { accessToken: 'shpat_sandbox' },
     }),
   );
-  const engine = new Engine({ db, box, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }), registry: connectorRegistry([shopifyConnector]) });
+  const engine = new Engine({ db, box, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }), registry: connectorRegistry([shopifyConnector]), outbound: SANDBOX_OUTBOUND });
   return async () => {
     const { created } = await engine.trigger({ tenantId: tenant.id, connectionId: conn.id, streams: ['orders'], mode: 'incremental', trigger: 'cli', force: true });
     const run = await engine.execute(tenant.id, created[0]!.id);

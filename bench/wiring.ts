@@ -12,6 +12,7 @@ import { Engine } from '../src/engine/engine.js';
 import { connectorRegistry } from '../src/engine/registry.js';
 import type { RunRow } from '../src/engine/runs.js';
 import { createLogger } from '../src/server/logger.js';
+import { SANDBOX_OUTBOUND } from '../test/helpers/outbound.js';
 import { insertConnection } from '../src/store/connections.js';
 import { type Db, openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
@@ -157,6 +158,7 @@ export async function wireEngine(db: Db, baseUrl: string, opts: { pageSize: numb
     registry: connectorRegistry([testConnector()]),
     // Generous: a noisy shared machine must not turn a slow page into retries that skew the figure.
     http: { timeoutMs: 30_000, backoff: { baseMs: 5, capMs: 50 } },
+    outbound: SANDBOX_OUTBOUND,
   });
   return {
     engine,

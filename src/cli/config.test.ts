@@ -10,7 +10,7 @@ describe('loadConfig', () => {
   writeFileSync(file, JSON.stringify({ port: 4000, logLevel: 'debug', dataDir: '/from/file' }));
 
   it('uses defaults when nothing is set', () => {
-    expect(loadConfig({}, {}, join(dir, 'missing.json'))).toEqual({ dataDir: './.commerce-sync', host: '127.0.0.1', port: 3000, logLevel: 'info' });
+    expect(loadConfig({}, {}, join(dir, 'missing.json'))).toEqual({ dataDir: './.commerce-sync', host: '127.0.0.1', port: 3000, logLevel: 'info', allowedHosts: [] });
   });
 
   it('applies flags > environment > file > defaults', () => {
@@ -35,5 +35,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, {}, bad)).toThrow(ConfigError);
     writeFileSync(bad, JSON.stringify({ prot: 1 }));
     expect(() => loadConfig({}, {}, bad)).toThrow(/prot|unrecognized/i);
+  });
+
+  it('reads the outbound host allow-list as a comma-separated variable or a list in the file', () => {
+    const missing = join(dir, 'missing.json');
+    expect(loadConfig({}, { COMMERCE_SYNC_ALLOWED_HOSTS: ' 127.0.0.1, Sandbox.Local:4020 ,[::1]:8080,' }, missing).allowedHosts).toEqual(['127.0.0.1', 'sandbox.local:4020', '[::1]:8080']);
+    const listed = join(dir, 'hosts.json');
+    writeFileSync(listed, JSON.stringify({ allowedHosts: ['staging.example.com', 'localhost:9000'] }));
+    expect(loadConfig({}, {}, listed).allowedHosts).toEqual(['staging.example.com', 'localhost:9000']);
+    expect(() => loadConfig({}, { COMMERCE_SYNC_ALLOWED_HOSTS: 'http://127.0.0.1:4020' }, missing)).toThrow(/allowedHosts \(COMMERCE_SYNC_ALLOWED_HOSTS\): "http:\/\/127.0.0.1:4020" is not a host name/);
+    expect(() => loadConfig({}, { COMMERCE_SYNC_ALLOWED_HOSTS: 'localhost:99999' }, missing)).toThrow(/localhost:99999/);
   });
 });

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ALLOWED_HOSTS_ENV, parseAllowedHosts } from '../connectors/outbound.js';
 
 export const configSchema = z.object({
   databaseUrl: z
@@ -17,6 +18,18 @@ export const configSchema = z.object({
   publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('the URL platforms reach this server at (OAuth redirects, webhook addresses)'),
   shopifyApiKey: z.string().min(1).optional().describe('client id of the Shopify app, for OAuth installs'),
   shopifyApiSecret: z.string().min(1).optional().describe('client secret of the Shopify app: OAuth and webhook signatures'),
+  allowedHosts: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value, ctx) => {
+      try {
+        return parseAllowedHosts(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default([])
+    .describe('hosts (or host:port) connectors may call besides public https hosts: sandboxes, staging'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -32,6 +45,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   publicUrl: 'COMMERCE_SYNC_PUBLIC_URL',
   shopifyApiKey: 'SHOPIFY_API_KEY',
   shopifyApiSecret: 'SHOPIFY_API_SECRET',
+  allowedHosts: ALLOWED_HOSTS_ENV,
 };
 
 export class ConfigError extends Error {}

@@ -8,6 +8,10 @@ import { RetryBudget } from '../core/retry-budget.js';
 import { createHttpClient, retryAfterFromHeaders } from './http.js';
 import type { HttpClientOptions } from './http.js';
 import { Limiter, abortableSleep } from './limiter.js';
+import { OutboundPolicy } from './outbound.js';
+
+// The test server listens on loopback over http, which only an allow-listed host may be.
+const outbound = new OutboundPolicy({ allowedHosts: ['127.0.0.1'] });
 
 // Per-route hit counters and arrival times, reset before each test.
 let hits = new Map<string, number[]>();
@@ -120,6 +124,7 @@ function setup(overrides: Partial<HttpClientOptions> = {}) {
     onRetry: (info) => events.retries.push(info),
     onRateLimited: (until) => events.rateLimited.push(until),
     onAuthError: (err) => events.authErrors.push(err),
+    outbound,
     ...overrides,
   });
   return { client, controller, limiter, events };
@@ -163,6 +168,7 @@ describe('createHttpClient', () => {
       limiter,
       signal: new AbortController().signal,
       budget: new RetryBudget(),
+      outbound,
       onRateLimited: (until) => {
         pausedDuringWait = limiter.pausedUntil();
         events.rateLimited.push(until);
@@ -201,13 +207,15 @@ describe('createHttpClient', () => {
     expect(events.authErrors).toEqual([err]);
   });
 
-  it('does not retry a 404, and keeps headers and query out of the error', async () => {
+  it('does not retry a 404, and keeps headers, query and the body of the answer out of the error', async () => {
     const { client, events } = setup({ defaultHeaders: { authorization: 'Bearer s3cret-token' } });
     const err = await failure(client.request({ path: '/missing', query: { access_token: 's3cret-query' } }));
     expect(err.code).toBe('upstream_rejected');
     expect(err.message).toBe('GET /api/missing answered 404');
-    expect(err.details).toEqual({ method: 'GET', path: '/api/missing', status: 404, body: '{"error":"no such thing"}' });
-    expect(JSON.stringify({ message: err.message, details: err.details })).not.toMatch(/s3cret/);
+    expect(err.details).toEqual({ method: 'GET', path: '/api/missing', status: 404 });
+    expect(JSON.stringify({ message: err.message, details: err.details })).not.toMatch(/s3cret|no such thing/);
+    // A connector can still read the platform's words to say what was refused.
+    expect((err.details as { body?: string }).body).toBe('{"error":"no such thing"}');
     expect(count('/missing')).toBe(1);
     expect(events.retries).toEqual([]);
   });

@@ -4,7 +4,12 @@
 // run stops everything at once and is never retried.
 //
 // Error messages and details name the method, the path and the status, never headers (they carry tokens) or
-// query strings (some platforms put credentials there, and signed download URLs carry signatures).
+// query strings (some platforms put credentials there, and signed download URLs carry signatures), nor the
+// body of the answer (it would let API callers read whatever a host answers).
+//
+// Every URL is checked against the outbound policy before it is sent (connectors/outbound.ts), whatever
+// the stored settings say: a connection written before the check existed, or straight into the database,
+// still cannot reach a loopback or private host. Redirects are not followed, for the same reason.
 import { SyncError, isSyncError } from '../core/errors.js';
 import type { ErrorCode, ErrorKind } from '../core/errors.js';
 import type { RateLimitObservation } from '../core/rate-limit.js';
@@ -13,6 +18,8 @@ import { nextDelay, parseRetryAfter } from '../core/retry.js';
 import type { BackoffOptions } from '../core/retry.js';
 import { abortableSleep } from './limiter.js';
 import type { Limiter, Sleep } from './limiter.js';
+import { PUBLIC_ONLY, refusalOf } from './outbound.js';
+import type { OutboundPolicy } from './outbound.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './types.js';
 
 export interface HttpClientOptions {
@@ -38,6 +45,8 @@ export interface HttpClientOptions {
   onAuthError?: (error: SyncError) => void;
   /** Backoff of transient errors and of throttles that name no wait (default 1 s doubling to 60 s, full jitter). */
   backoff?: BackoffOptions;
+  /** Which hosts requests may go to; default: public https hosts only. */
+  outbound?: OutboundPolicy;
   fetch?: typeof fetch;
   now?: () => number;
   sleep?: Sleep;
@@ -94,7 +103,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     }
   }
 
-  async function attemptOnce(req: HttpRequest, url: string, target: Target): Promise<Attempt> {
+  async function attemptOnce(req: HttpRequest, url: string, target: Target, dispatcher: unknown): Promise<Attempt> {
     const { method, label } = target;
     const headers: Record<string, string> = { accept: 'application/json', ...opts.defaultHeaders, ...req.headers };
     let body: string | undefined;
@@ -112,10 +121,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(url, { method, headers, body, signal: controller.signal });
+      const init = { method, headers, body, signal: controller.signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) };
+      response = await doFetch(url, init as RequestInit);
       text = await response.text();
     } catch (err) {
       if (runSignal.aborted) throw cancelled();
+      const refusal = refusalOf(err);
+      if (refusal) return { ok: false, error: refusal };
       const reason: unknown = controller.signal.reason;
       if (controller.signal.aborted && isSyncError(reason) && reason.code === 'upstream_timeout') return { ok: false, error: reason };
       return { ok: false, error: new SyncError('upstream_transient', `${label} failed: ${networkMessage(err)}`, { cause: err }) };
@@ -156,6 +168,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const url = buildUrl(opts.baseUrl, req.path, req.query);
     const path = safePath(url);
     const target: Target = { method, path, label: `${method} ${path}` };
+    // Throws host_not_allowed before anything is sent; a host name is checked again on connect.
+    const dispatcher = (opts.outbound ?? PUBLIC_ONLY).dispatcherFor(url);
     const limitReq = { route: req.route, cost: req.cost };
     let lastReported = -Infinity;
     const reportRateLimited = (untilMs: number): void => {
@@ -170,7 +184,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const release = await unlessCancelled(opts.limiter.acquire(limitReq, runSignal, reportRateLimited));
       let outcome: Attempt;
       try {
-        outcome = await attemptOnce(req, url, target);
+        outcome = await attemptOnce(req, url, target, dispatcher);
       } finally {
         release();
       }
@@ -202,7 +216,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 }
 
 function upstreamError(code: ErrorCode, message: string, target: Target, res: HttpResponse, retryAfterMs?: number): SyncError {
-  const details = { method: target.method, path: target.path, status: res.status, body: excerpt(res.body) };
+  const details = { method: target.method, path: target.path, status: res.status };
+  // A connector may read the platform's own words from the excerpt to say what was refused; it is not
+  // enumerable, so it never reaches an API response, a stored run error or a log line.
+  Object.defineProperty(details, 'body', { value: excerpt(res.body), enumerable: false });
   return new SyncError(code, message, retryAfterMs === undefined ? { details } : { details, retryAfterMs });
 }
 

@@ -32,6 +32,7 @@ export const ERROR_CATALOG = {
   run_already_active: { kind: 'permanent', httpStatus: 409, description: 'A run for this connection and stream is already active; the response carries its id.' },
   request_timeout: { kind: 'transient', httpStatus: 408, description: 'The requested wait expired before the run finished; the run continues.' },
   throttled: { kind: 'rate_limited', httpStatus: 429, description: 'Too soon after the previous attempt for this connection and stream; see Retry-After.' },
+  auth_rate_limited: { kind: 'rate_limited', httpStatus: 429, description: 'Too many failed authentications (API keys, webhook signatures, install callbacks) from this address; see Retry-After.' },
   payload_too_large: { kind: 'invalid_data', httpStatus: 413, description: 'The request body exceeds the size limit.' },
   unsupported_media_type: { kind: 'invalid_data', httpStatus: 415, description: 'The request body has a content type other than application/json.' },
   internal_error: { kind: 'permanent', httpStatus: 500, description: 'An unexpected error; details are in the server log.' },
@@ -41,6 +42,7 @@ export const ERROR_CATALOG = {
   connection_unusable: { kind: 'config', httpStatus: 422, description: 'The connection cannot sync: it is disabled, no connector serves its platform in this build, or its stored configuration is invalid.' },
   not_configured: { kind: 'config', httpStatus: 422, description: 'A server feature this request needs is not configured (e.g. the Shopify app credentials for OAuth installs).' },
   config_invalid: { kind: 'config', httpStatus: 500, description: 'The server or connection configuration is invalid; the message names the setting.' },
+  host_not_allowed: { kind: 'config', httpStatus: 400, description: 'A URL names a host the server may not call: not https, or a loopback, link-local or private address, and not on the allow-list (COMMERCE_SYNC_ALLOWED_HOSTS).' },
   master_key_missing: { kind: 'config', httpStatus: 500, description: 'COMMERCE_SYNC_MASTER_KEY is not set, so credentials cannot be encrypted or read.' },
 
   // Webhooks

@@ -65,7 +65,8 @@ export function toDeadLetterView(r: DeadLetterRow): DeadLetterView {
 
 export async function insertDeadLetters(
   tx: Queryable,
-  at: { tenantId: string; connectionId: string; runId: string | null; stream: string },
+  // stream is null for a webhook delivery that named no stream (its body could not be read).
+  at: { tenantId: string; connectionId: string; runId: string | null; stream: string | null },
   letters: NewDeadLetter[],
 ): Promise<void> {
   if (letters.length === 0) return;

@@ -3,6 +3,7 @@
 // abort signal and retry budget.
 import { createHttpClient } from '../connectors/http.js';
 import { Limiter } from '../connectors/limiter.js';
+import type { OutboundPolicy } from '../connectors/outbound.js';
 import type { Ctx, HttpClient } from '../connectors/types.js';
 import { SyncError } from '../core/errors.js';
 import type { RetryBudget } from '../core/retry-budget.js';
@@ -19,6 +20,8 @@ export interface ContextDeps {
   limiters: LimiterRegistry;
   logger: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
   http?: { timeoutMs?: number; backoff?: { baseMs: number; capMs: number } };
+  /** Hosts connectors may call beyond public https ones (sandboxes, staging); default none. */
+  outbound?: OutboundPolicy;
 }
 
 export interface LoadedConnection {
@@ -68,6 +71,7 @@ export function buildCtx(
     defaultHeaders: c.defaultHeaders?.(conn.config),
     timeoutMs: deps.http?.timeoutMs,
     backoff: deps.http?.backoff,
+    outbound: deps.outbound,
     signal: run.signal,
     budget: run.budget,
     classify: c.classify?.bind(c),

@@ -4,8 +4,9 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
 import type { Engine } from '../engine/engine.js';
-import { bearerAuth } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { checkSettingsHosts, PUBLIC_ONLY } from '../connectors/outbound.js';
+import { type AuthBrakeOptions, bearerAuth, brakeSignatureFailures, registerAuthBrakes } from './auth.js';
+import { frameworkErrors, registerErrorHandling } from './errors.js';
 import type { Logger } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -30,7 +31,12 @@ export interface AppDeps {
   catalogMaxAgeMs?: number;
   /** Extra readiness checks, e.g. the job queue. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Limits of failed authentications per client address. */
+  authBrake?: AuthBrakeOptions;
 }
+
+/** Routes whose body sets connection settings: their hosts are checked against the outbound policy. */
+const CONNECTION_WRITES = new Set(['POST /api/v1/connections', 'PATCH /api/v1/connections/:id']);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -38,6 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Request ids in logs let an operator follow one call through the engine.
     requestIdHeader: 'x-request-id',
+    // Errors the router raises before any hook (a malformed %-escape, an over-long path parameter) get
+    // the same catalogued envelope as every other error.
+    frameworkErrors,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -46,11 +55,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, { db: deps.db, checks: deps.readiness });
 
-  await app.register((scope) => webhookRoutes(scope, deps));
-  shopifyOAuthRoutes(app, deps, 'public');
+  const brakes = await registerAuthBrakes(app, deps.authBrake);
+  await app.register(async (scope) => {
+    brakeSignatureFailures(scope, brakes.signatures);
+    await webhookRoutes(scope, deps);
+  });
+  shopifyOAuthRoutes(app, { ...deps, signatureBrake: brakes.signatures }, 'public');
+  const outbound = deps.engine.deps.outbound ?? PUBLIC_ONLY;
   await app.register(
     async (api) => {
-      api.addHook('onRequest', bearerAuth(deps.db));
+      api.addHook('onRequest', bearerAuth(deps.db, brakes.apiKeys));
+      // A setting naming a loopback, private or non-https host is refused when it is written (the HTTP
+      // client refuses it again when sending, for rows written any other way).
+      api.addHook('preHandler', async (request) => {
+        if (!CONNECTION_WRITES.has(`${request.method} ${request.routeOptions.url}`)) return;
+        const settings = (request.body as { settings?: unknown } | undefined)?.settings;
+        if (settings && typeof settings === 'object') await checkSettingsHosts(outbound, settings as Record<string, unknown>);
+      });
       connectionRoutes(api, deps);
       runRoutes(api, deps);
       platformSyncRoutes(api, deps);

@@ -1,5 +1,6 @@
 // Schemas shared by several routes (and by the OpenAPI document).
 import { z } from 'zod';
+import { UUID_PATTERN } from '../core/ids.js';
 
 export const errorBody = z
   .object({
@@ -16,9 +17,19 @@ export const pageQuery = z.object({
   cursor: z.string().max(500).optional().describe('opaque cursor from nextCursor of the previous page'),
 });
 
-export const idParams = z.object({ id: z.string().max(100) });
+export const UUID_RE = UUID_PATTERN;
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * An id in a path, query or body: a UUID in either case, made lower case here, once, so that every
+ * handler, query and string built from it (e.g. the associated data of a connection's secrets) sees
+ * one spelling. Anything else is a 400; a well-formed id that does not exist is the handler's 404.
+ */
+export const uuid = z
+  .string()
+  .regex(UUID_PATTERN, 'must be a UUID')
+  .transform((id) => id.toLowerCase());
+
+export const idParams = z.object({ id: uuid });
 
 export const errorResponses = {
   400: errorBody,

@@ -1,6 +1,7 @@
 // Catalog items (Printful catalog variants) as the catalog API reads them: always from the
 // database, filtered, with keyset paging on the row id (time-ordered, so a pass's order) behind an
 // opaque cursor. Every query names the tenant; row-level security checks it a second time.
+import { canonicalUuid } from '../core/ids.js';
 import type { Queryable } from './db.js';
 
 export interface CatalogItemView {
@@ -61,7 +62,8 @@ export function decodeCatalogCursor(cursor: string): string | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(v) || v.length !== 2 || v[0] !== 'catalog') return null;
-    return typeof v[1] === 'string' && /^[0-9a-f-]{36}$/i.test(v[1]) ? v[1] : null;
+    // The id goes into SQL as a uuid: anything else (36 dashes fit the old, looser pattern) is refused here.
+    return typeof v[1] === 'string' ? canonicalUuid(v[1]) : null;
   } catch {
     return null;
   }

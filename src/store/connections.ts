@@ -1,6 +1,7 @@
 // Connections of a tenant. Credentials and webhook secrets are encrypted before they reach SQL
 // and are never part of a ConnectionView; only the engine reads them back (loadConnectionSecrets).
 import { randomUUID } from 'node:crypto';
+import { SyncError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Queryable } from './db.js';
 import { cursorTimestampSql, type Keyset, type Page, toPage } from './paging.js';
@@ -45,8 +46,14 @@ interface ConnectionRow {
 
 const COLUMNS = 'id, tenant_id, platform, name, settings, credentials_enc, webhook_secret_enc, status, status_reason, schedule, created_at, updated_at';
 
-const credentialsAad = (id: string) => `connection:${id}:credentials`;
-const webhookAad = (id: string) => `connection:${id}:webhook_secret`;
+/**
+ * The associated data binding a secret to its connection row and field. It names the id in its
+ * canonical lower case, whatever spelling a caller used: PostgreSQL matches a uuid in either case,
+ * so an id written in upper case once encrypted secrets that no later read could decrypt.
+ */
+export const connectionAad = (id: string, field: 'credentials' | 'webhook_secret') => `connection:${id.toLowerCase()}:${field}`;
+const credentialsAad = (id: string) => connectionAad(id, 'credentials');
+const webhookAad = (id: string) => connectionAad(id, 'webhook_secret');
 
 function toView(r: ConnectionRow): ConnectionView {
   return {
@@ -179,7 +186,11 @@ export async function deleteConnection(tx: Queryable, tenantId: string, id: stri
   return rowCount > 0;
 }
 
-/** Decrypted credentials and webhook secret, for the engine and webhook receivers only. */
+/**
+ * Decrypted credentials and webhook secret, for the engine and webhook receivers only. Secrets that
+ * do not decrypt (another master key; a row repairConnectionSecrets could not mend) are a
+ * `connection_unusable` error that says what to do, not an internal error.
+ */
 export async function loadConnectionSecrets(
   tx: Queryable,
   box: SecretBox,
@@ -192,8 +203,15 @@ export async function loadConnectionSecrets(
   );
   const r = rows[0];
   if (!r) return null;
-  return {
-    credentials: box.decryptJson<Record<string, unknown>>(r.credentials_enc, credentialsAad(id)),
-    webhookSecret: r.webhook_secret_enc ? box.decrypt(r.webhook_secret_enc, webhookAad(id)) : null,
-  };
+  try {
+    return {
+      credentials: box.decryptJson<Record<string, unknown>>(r.credentials_enc, credentialsAad(id)),
+      webhookSecret: r.webhook_secret_enc ? box.decrypt(r.webhook_secret_enc, webhookAad(id)) : null,
+    };
+  } catch {
+    throw new SyncError(
+      'connection_unusable',
+      `the stored credentials of connection ${id.toLowerCase()} cannot be decrypted with this server's master key: set them again (PATCH credentials and webhookSecret)`,
+    );
+  }
 }

@@ -1,10 +1,12 @@
 // Where the master key comes from: COMMERCE_SYNC_MASTER_KEY, or — embedded mode only — a key file
 // generated on first run in the data dir with mode 0600. With DATABASE_URL (production) a key
 // must be given explicitly: a generated key on one machine would lock out every other worker.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The data dir it lands in is created private (0700); a key file others can read is warned about.
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateMasterKey, parseMasterKey } from '../core/secret-box.js';
 import { SyncError } from '../core/errors.js';
+import { ensurePrivateDir } from './data-dir.js';
 
 export const MASTER_KEY_FILE = 'master.key';
 
@@ -23,8 +25,16 @@ export function resolveMasterKey(opts: { envKey?: string | undefined; databaseUr
     );
   }
   const file = join(opts.dataDir, MASTER_KEY_FILE);
-  if (existsSync(file)) return parseMasterKey(readFileSync(file, 'utf8'));
-  mkdirSync(opts.dataDir, { recursive: true });
+  if (existsSync(file)) {
+    const mode = statSync(file).mode & 0o777;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      process.emitWarning(`the master key file ${file} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); fix it with: chmod 600 ${file}`, {
+        code: 'COMMERCE_SYNC_DATA_DIR_PERMISSIONS',
+      });
+    }
+    return parseMasterKey(readFileSync(file, 'utf8'));
+  }
+  ensurePrivateDir(opts.dataDir);
   try {
     writeFileSync(file, generateMasterKey() + '\n', { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);

@@ -1,5 +1,6 @@
 // Keyset paging with an opaque cursor: base64url of [created_at, id] of the last row returned.
 // Stable under inserts (no skipped or repeated rows, unlike OFFSET).
+import { canonicalUuid } from '../core/ids.js';
 
 export interface Page<T> {
   items: T[];
@@ -15,18 +16,34 @@ export function encodeCursor(k: Keyset): string {
   return Buffer.from(JSON.stringify([k.createdAt, k.id]), 'utf8').toString('base64url');
 }
 
-/** null for a cursor that was not produced by encodeCursor (the caller answers 400). */
+/**
+ * null for a cursor that was not produced by encodeCursor (the caller answers 400). A cursor is
+ * client input: both parts go into SQL as a timestamptz and a uuid, so each must be exactly what
+ * encodeCursor writes — Date.parse alone takes forms PostgreSQL refuses ("1", "May 5"), and a loose
+ * id pattern took 36 dashes — or the database, not the caller, would be the one to object.
+ */
 export function decodeCursor(cursor: string): Keyset | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(v) || v.length !== 2) return null;
-    const [createdAt, id] = v as unknown[];
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return null;
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
-    return { createdAt, id };
+    const [createdAt, rawId] = v as unknown[];
+    if (typeof createdAt !== 'string' || !isCursorTimestamp(createdAt)) return null;
+    const id = typeof rawId === 'string' ? canonicalUuid(rawId) : null;
+    return id ? { createdAt, id } : null;
   } catch {
     return null;
   }
+}
+
+const CURSOR_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+
+/** The form cursorTimestampSql writes, naming a real instant (no 30 February, no year 0). */
+function isCursorTimestamp(s: string): boolean {
+  const m = CURSOR_TIMESTAMP.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === sec;
 }
 
 /**

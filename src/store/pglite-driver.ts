@@ -2,12 +2,14 @@
 // connection, so two rules matter: statements of a transaction must not interleave with other
 // callers (PGlite's transaction() holds its mutex, and query/exec wait on the same mutex), and a
 // failed multi-statement script must be rolled back before the next statement runs.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SyncError } from '../core/errors.js';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
+import { ensurePrivateDir, isPrivateDir, lockDataDir, tightenEntries, warnIfNotPrivate } from './data-dir.js';
 import { enterTenantScope, type Db, type Queryable, type QueryResult } from './db.js';
+
+export { lockDataDir };
 
 function wrapTx(tx: Transaction): Queryable {
   return {
@@ -19,41 +21,6 @@ function wrapTx(tx: Transaction): Queryable {
       await tx.exec(sql);
     },
   };
-}
-
-/**
- * One process at a time may own a data dir: two PGlite instances on the same files would corrupt
- * them. The lock file holds the owner's pid; a lock whose process is gone (a crash) is taken over.
- */
-export function lockDataDir(dataDir: string): () => void {
-  const file = join(dataDir, 'commerce-sync.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new SyncError(
-          'conflict',
-          `the data dir ${dataDir} is in use by process ${pid} (a running \`commerce-sync serve\`?). Stop it first, or use its API; ` +
-            'to share one database between processes, use PostgreSQL (DATABASE_URL).',
-        );
-      }
-      rmSync(file, { force: true }); // stale: its owner is gone
-    }
-  }
-  throw new SyncError('conflict', `could not lock the data dir ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function wrapPglite(pg: PGlite, label: string, onClose: () => void = () => undefined): Db {
@@ -114,14 +81,38 @@ export async function openPgliteDatabase(dataDir: string): Promise<Db> {
     await pg.waitReady;
     return wrapPglite(pg, dataDir);
   }
-  mkdirSync(dataDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
+  ensurePrivateDir(dataDir);
+  const unlock = await lockDataDir(dataDir);
   try {
-    const pg = new PGlite(dataDir);
-    await pg.waitReady;
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    const pg = await withPrivateUmask(async () => {
+      const opened = new PGlite(dataDir);
+      await opened.waitReady;
+      return opened;
+    });
+    // What PGlite wrote while opening: a new database is ours to make private; in a private directory,
+    // so is anything it rewrote with wider modes.
+    const isPrivate = isPrivateDir(dataDir);
+    if (fresh || isPrivate) tightenEntries(dataDir);
+    if (!isPrivate) warnIfNotPrivate(dataDir);
     return wrapPglite(pg, dataDir, unlock);
   } catch (err) {
     unlock();
     throw err;
+  }
+}
+
+/** The directories PGlite creates while opening (mkdir honours the umask) come out 0700. */
+async function withPrivateUmask<T>(fn: () => Promise<T>): Promise<T> {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    // worker threads cannot change the umask; the permissions are tightened afterwards all the same
+  }
+  try {
+    return await fn();
+  } finally {
+    if (previous !== undefined) process.umask(previous);
   }
 }

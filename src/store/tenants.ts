@@ -1,6 +1,7 @@
 // Tenants and their API keys. A key is shown once at creation and stored only as a SHA-256 hash:
 // keys are 192 random bits, so a fast hash is enough (no password-style stretching needed).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { canonicalUuid } from '../core/ids.js';
 import type { Queryable } from './db.js';
 
 export interface Tenant {
@@ -53,12 +54,12 @@ export async function findTenantIdByApiKey(db: Queryable, key: string): Promise<
 }
 
 export async function findTenant(db: Queryable, idOrName: string): Promise<Tenant | null> {
-  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+  const id = canonicalUuid(idOrName);
   const { rows } = await db.query<{ id: string; name: string; created_at: Date }>(
-    isUuid
+    id
       ? 'SELECT id, name, created_at FROM tenants WHERE id = $1'
       : 'SELECT id, name, created_at FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 2',
-    [idOrName],
+    [id ?? idOrName],
   );
   if (rows.length !== 1) return null; // unknown, or a name shared by two tenants (ambiguous)
   const r = rows[0]!;

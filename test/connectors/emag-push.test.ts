@@ -5,6 +5,7 @@ import { emagConnector } from '../../src/connectors/emag/index.js';
 import type { EmagConfig } from '../../src/connectors/emag/config-merged.js';
 import { resultsOf } from '../../src/connectors/emag/api.js';
 import { createHttpClient } from '../../src/connectors/http.js';
+import { SANDBOX_OUTBOUND } from '../helpers/outbound.js';
 import { Limiter } from '../../src/connectors/limiter.js';
 import type { Ctx } from '../../src/connectors/types.js';
 import { RetryBudget } from '../../src/core/retry-budget.js';
@@ -21,7 +22,7 @@ describe('eMAG push against the sandbox', () => {
     const http = createHttpClient({
       baseUrl: emagConnector.baseUrl(config), limiter: new Limiter(emagConnector.rateLimit(config)), defaultHeaders: emagConnector.defaultHeaders!(config),
       signal: new AbortController().signal, budget: new RetryBudget(), classify: emagConnector.classify, observeRateLimit: emagConnector.observeRateLimit,
-      backoff: { baseMs: 5, capMs: 20 },
+      backoff: { baseMs: 5, capMs: 20 }, outbound: SANDBOX_OUTBOUND,
     });
     ctx = { config, http, signal: new AbortController().signal, runStartedAt: new Date(), log: silent };
   });

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { insertConnection } from '../../src/store/connections.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { SANDBOX_OUTBOUND } from '../helpers/outbound.js';
 
 interface Harness {
   t: TestDb;
@@ -34,7 +35,7 @@ async function harness(catalog: { storeProducts: number; storeVariantsPerProduct
   );
   const engine = new Engine({
     db: t.db, box, logger: createLogger({ level: 'silent' }), registry: connectorRegistry([printfulConnector]),
-    http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 50 } },
+    http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 50 } }, outbound: SANDBOX_OUTBOUND,
   });
   return {
     t, sb, engine,

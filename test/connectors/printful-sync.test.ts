@@ -10,6 +10,7 @@ import { buildApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/db.js';
+import { SANDBOX_OUTBOUND } from '../helpers/outbound.js';
 
 describe('Printful connector against the sandbox', () => {
   let h: TestApp;
@@ -89,7 +90,7 @@ describe('Printful connector against the sandbox', () => {
     expect((await post(`${path}?token=${URL_TOKEN}`, JSON.stringify({ type: 'catalog_price_changed', data: {} }))).statusCode).toBe(401);
     expect((await post(`${path}?token=${URL_TOKEN}`, '{not json')).statusCode).toBe(401);
     expect((await post(path, '{"type":', { 'x-pf-webhook-signature': 'zz' })).statusCode).toBe(401);
-    expect((await post('/webhooks/printful/not-a-connection', '{}')).statusCode).toBe(404);
+    expect((await post('/webhooks/printful/not-a-connection', '{}')).statusCode).toBe(400);
   });
 
   it('after a server restart, single-flight and the minimum interval still hold (they live in the database)', async () => {
@@ -100,7 +101,7 @@ describe('Printful connector against the sandbox', () => {
 
     // A new process: a new engine and server on the same database, the first one gone.
     await h.app.close();
-    const engine = new Engine({ db: h.t.db, box: h.box, logger: createLogger({ level: 'silent' }), registry: connectorRegistry([printfulConnector]) });
+    const engine = new Engine({ db: h.t.db, box: h.box, logger: createLogger({ level: 'silent' }), registry: connectorRegistry([printfulConnector]), outbound: SANDBOX_OUTBOUND });
     const app = await buildApp({ db: h.t.db, box: h.box, logger: createLogger({ level: 'silent' }), engine });
     try {
       const again = await read(app);

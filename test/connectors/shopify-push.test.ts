@@ -6,6 +6,7 @@ import type { ShopifyConfig } from '../../src/connectors/shopify/config-merged.j
 import { shopifyConnector } from '../../src/connectors/shopify/index.js';
 import { Limiter } from '../../src/connectors/limiter.js';
 import { createHttpClient } from '../../src/connectors/http.js';
+import { SANDBOX_OUTBOUND } from '../helpers/outbound.js';
 import type { Ctx } from '../../src/connectors/types.js';
 import { RetryBudget } from '../../src/core/retry-budget.js';
 import { type ShopifySandbox, startShopifySandbox } from '../../src/sandbox/shopify/index.js';
@@ -32,6 +33,7 @@ describe.each(['2026-07', '2025-01'])('Shopify pushes (API %s)', (apiVersion) =>
         budget: new RetryBudget(),
         classify: shopifyConnector.classify,
         observeRateLimit: shopifyConnector.observeRateLimit,
+        outbound: SANDBOX_OUTBOUND,
       }),
     };
   });

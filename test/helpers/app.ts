@@ -6,10 +6,12 @@ import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { startQueue } from '../../src/engine/queue.js';
 import { type AnyConnector, connectorRegistry } from '../../src/engine/registry.js';
 import { buildApp } from '../../src/server/app.js';
+import type { AuthBrakeOptions } from '../../src/server/auth.js';
 import type { ShopifyAppConfig } from '../../src/server/routes/shopify-oauth.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb } from './db.js';
+import { SANDBOX_OUTBOUND } from './outbound.js';
 
 export interface TestAppOptions {
   /** Connectors the engine knows (default: none). */
@@ -18,6 +20,7 @@ export interface TestAppOptions {
   worker?: boolean;
   engine?: Partial<EngineOptions>;
   shopifyApp?: ShopifyAppConfig;
+  authBrake?: AuthBrakeOptions;
 }
 
 export interface TestApp {
@@ -41,10 +44,10 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     },
   });
   const logger = createLogger({ level: 'trace', destination: sink });
-  const engine = new Engine({ db: t.db, box, logger, registry: connectorRegistry(opts.connectors ?? []), ...opts.engine });
+  const engine = new Engine({ db: t.db, box, logger, registry: connectorRegistry(opts.connectors ?? []), outbound: SANDBOX_OUTBOUND, ...opts.engine });
   const queue = opts.worker ? await startQueue(t.db, logger) : null;
   if (queue) await engine.start(queue, { embedded: t.db.driver === 'pglite' });
-  const app = await buildApp({ db: t.db, box, logger, engine, shopifyApp: opts.shopifyApp });
+  const app = await buildApp({ db: t.db, box, logger, engine, shopifyApp: opts.shopifyApp, authBrake: opts.authBrake });
   await app.ready();
   return {
     app,

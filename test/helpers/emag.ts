@@ -12,6 +12,7 @@ import { insertConnection } from '../../src/store/connections.js';
 import { createTenant } from '../../src/store/tenants.js';
 import type { Queryable } from '../../src/store/db.js';
 import { createTestDb, type TestDb } from './db.js';
+import { SANDBOX_OUTBOUND } from './outbound.js';
 
 export interface EmagHarness {
   t: TestDb;
@@ -89,7 +90,7 @@ export async function createEmagHarness(opts: {
   const newEngine = () =>
     new Engine({
       db: t.db, box, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      registry: connectorRegistry([emagConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } }, ...opts.engine,
+      registry: connectorRegistry([emagConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } }, outbound: SANDBOX_OUTBOUND, ...opts.engine,
     });
   const engine = newEngine();
   return {

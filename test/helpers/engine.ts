@@ -9,6 +9,7 @@ import { insertConnection } from '../../src/store/connections.js';
 import type { Db } from '../../src/store/db.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb } from './db.js';
+import { SANDBOX_OUTBOUND } from './outbound.js';
 import { testConnector, type TestConnectorOptions } from './test-connector.js';
 import { startTestSource, type StartOptions, type TestSource, TEST_SOURCE_TOKEN } from './test-source.js';
 
@@ -56,6 +57,7 @@ export async function createEngineHarness(opts: HarnessOptions): Promise<EngineH
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     registry: connectorRegistry([testConnector(opts.connector)]),
     http: { timeoutMs: 1_000, backoff: { baseMs: 5, capMs: 50 } },
+    outbound: SANDBOX_OUTBOUND,
     ...opts.engine,
   });
   const h: EngineHarness = {

@@ -11,6 +11,7 @@ import type { Db } from '../../src/store/db.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { type ShopifySandbox, startShopifySandbox } from '../../src/sandbox/shopify/index.js';
 import { createTestDb, type TestDb } from './db.js';
+import { SANDBOX_OUTBOUND } from './outbound.js';
 
 /** A catalog shaped like real shops': products of 1, 20, 21, 250, 251 and 2,048 variants (and 6 of 3), 15 % SKU-less, some oversold. */
 export const REAL_SHOP = { variantCounts: [1, 20, 21, 250, 251, 2048], products: 12, variantsPerProduct: 3, skuLessRate: 0.15, negativeStockRate: 0.05, locations: 2, seed: 5 };
@@ -42,7 +43,7 @@ export async function shopifyHarness(
   );
   const engine = new Engine({
     db: t.db, box, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    registry: connectorRegistry([shopifyConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } },
+    registry: connectorRegistry([shopifyConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } }, outbound: SANDBOX_OUTBOUND,
   });
   return {
     t, sb, engine, tenantId: tenant.id, connectionId: conn.id,

@@ -99,7 +99,7 @@ describe('GET /api/v1/catalog', () => {
       expect(bad.statusCode, q).toBe(400);
       expect(bad.json().error.code).toBe('validation_failed');
     }
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/catalog/not-a-uuid', headers: tenant.auth })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/catalog/not-a-uuid', headers: tenant.auth })).statusCode).toBe(400);
     const other = await h.newTenant('other');
     expect((await h.app.inject({ method: 'GET', url: `/api/v1/catalog/${first.id}`, headers: other.auth })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/catalog', headers: other.auth })).json()).toMatchObject({ items: [], stale: false, connections: [] });

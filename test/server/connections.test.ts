@@ -151,13 +151,13 @@ describe('connections API', () => {
     expect(res.json().error.message).toMatch(/shopify/);
   });
 
-  it('answers 409 for a duplicate name and 404 for a malformed id', async () => {
+  it('answers 409 for a duplicate name and 400 for a malformed id', async () => {
     await h.app.inject({ method: 'POST', url: '/api/v1/connections', headers: a.auth, payload: shopifyBody('dup') });
     const again = await h.app.inject({ method: 'POST', url: '/api/v1/connections', headers: a.auth, payload: shopifyBody('dup') });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('conflict');
     const malformed = await h.app.inject({ method: 'GET', url: '/api/v1/connections/not-a-uuid', headers: a.auth });
-    expect(malformed.statusCode).toBe(404);
+    expect(malformed.statusCode).toBe(400);
   });
 
   it('never returns, stores or logs credentials and webhook secrets in plain text', async () => {

@@ -4,6 +4,7 @@
 // and prints what to try next. Runs in its own data dir so it never touches real data.
 import cliProgress from 'cli-progress';
 import { builtInConnectors } from '../../connectors/index.js';
+import { OutboundPolicy } from '../../connectors/outbound.js';
 import { Engine } from '../../engine/engine.js';
 import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
@@ -35,7 +36,9 @@ export async function demoCommand(flags: GlobalFlags, opts: { port?: string; pro
   out(`Shopify sandbox at ${sb.url} (shop sandbox-shop.myshopify.com): ${JSON.stringify(seeded)}`);
 
   const queue = await startQueue(rt.db, rt.logger);
-  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()) });
+  // The sandbox listens on loopback over plain http: the demo allows exactly its host:port.
+  const outbound = new OutboundPolicy({ allowedHosts: [...rt.config.allowedHosts, new URL(sb.url).host] });
+  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()), outbound });
   await engine.start(queue, { embedded: rt.db.driver === 'pglite' });
   const app = await buildApp({ db: rt.db, box: rt.box, logger: rt.logger, engine, readiness: { queue: () => true } });
   const address = await app.listen({ port: rt.config.port, host: rt.config.host });

@@ -1,5 +1,6 @@
 // `runs` and `dead-letters list|retry`: what the engine did and what it could not.
 import { builtInConnectors } from '../../connectors/index.js';
+import { OutboundPolicy } from '../../connectors/outbound.js';
 import { listDeadLetters } from '../../engine/dead-letters.js';
 import { Engine } from '../../engine/engine.js';
 import { connectorRegistry } from '../../engine/registry.js';
@@ -14,7 +15,8 @@ import { CliError } from '../output.js';
 async function withEngine<T>(flags: GlobalFlags, fn: (engine: Engine) => Promise<T>): Promise<T> {
   const rt = await openRuntime(flags, { quiet: true });
   try {
-    return await fn(new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()) }));
+    const outbound = new OutboundPolicy({ allowedHosts: rt.config.allowedHosts });
+    return await fn(new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()), outbound }));
   } finally {
     await rt.close();
   }

@@ -1,17 +1,22 @@
 // `commerce-sync serve`: API + webhooks + docs + an embedded job worker, until SIGINT/SIGTERM.
 import { builtInConnectors } from '../../connectors/index.js';
+import { OutboundPolicy } from '../../connectors/outbound.js';
 import { Engine } from '../../engine/engine.js';
 import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
 import { buildApp } from '../../server/app.js';
+import { repairConnectionSecrets } from '../../store/repair-ids.js';
 import type { GlobalFlags } from '../main.js';
 import { openRuntime } from '../runtime.js';
 
 export async function serveCommand(flags: GlobalFlags, opts: { port?: string; host?: string }): Promise<void> {
   const rt = await openRuntime({ ...flags, port: opts.port, host: opts.host });
+  // Needs the master key, so it runs here rather than in a migration; a no-op when nothing is broken.
+  await repairConnectionSecrets(rt.db, rt.box, rt.logger);
   const queue = await startQueue(rt.db, rt.logger);
   let queueRunning = true;
-  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()) });
+  const outbound = new OutboundPolicy({ allowedHosts: rt.config.allowedHosts });
+  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()), outbound });
   const c = rt.config;
   const publicUrl = c.publicUrl ?? `http://${c.host}:${c.port}`;
   const shopifyApp = c.shopifyApiKey && c.shopifyApiSecret ? { apiKey: c.shopifyApiKey, apiSecret: c.shopifyApiSecret, publicUrl } : undefined;

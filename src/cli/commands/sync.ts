@@ -3,6 +3,7 @@
 // 5 already running).
 import cliProgress from 'cli-progress';
 import { builtInConnectors } from '../../connectors/index.js';
+import { OutboundPolicy } from '../../connectors/outbound.js';
 import { Engine } from '../../engine/engine.js';
 import { connectorRegistry } from '../../engine/registry.js';
 import { getRun, type RunRow, toRunView } from '../../engine/runs.js';
@@ -100,7 +101,8 @@ export async function runSync(engine: Engine, connectionRef: string, opts: SyncO
 
 export async function syncCommand(flags: GlobalFlags, connection: string, opts: SyncOptions): Promise<void> {
   const rt = await openRuntime(flags, { quiet: true });
-  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()) });
+  const outbound = new OutboundPolicy({ allowedHosts: rt.config.allowedHosts });
+  const engine = new Engine({ db: rt.db, box: rt.box, logger: rt.logger, registry: connectorRegistry(builtInConnectors()), outbound });
   const interactive = process.stderr.isTTY && !opts.json;
   const bars = interactive
     ? new cliProgress.MultiBar({ format: ' {stream} [{bar}] {value}/{total} | page {page} | {stage}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, cliProgress.Presets.shades_classic)

@@ -62,8 +62,10 @@ describe('parsePrintfulWebhook', () => {
     expect(updated).toEqual([expect.objectContaining({ stream: 'products', marksStale: true, refetchGroups: ['77'] })]);
     const del = parsePrintfulWebhook(req('{"type":"product_deleted","created":1700000000,"data":{"sync_product":{"id":77,"external_id":"x"}}}'));
     expect(del).toEqual([expect.objectContaining({ stream: 'products', externalId: '77', op: 'delete', occurredAt: '2023-11-14T22:13:20.000Z' })]);
-    for (const junk of ['', 'null', '[]', '{"type":5}', '{"type":"product_updated","data":{}}', '{"type":"unknown"}', '\u0000']) {
+    for (const junk of ['{"type":5}', '{"type":"product_updated","data":{}}', '{"type":"unknown"}']) {
       expect(parsePrintfulWebhook(req(junk))).toEqual([]);
     }
+    // Not a JSON object: thrown, so the receiver dead-letters the (signed) delivery instead of dropping it.
+    for (const junk of ['', '\u0000', '{"type":', 'null', '[]']) expect(() => parsePrintfulWebhook(req(junk))).toThrow(/not valid JSON|not a JSON object/);
   });
 });

@@ -2,8 +2,11 @@
 // HMAC-SHA256 of the raw body keyed with the hex-DECODED secret_key (using the hex text as the key is
 // the classic bug), compared in constant time. v1 deliveries carry no signature at all, so they are
 // accepted only on the connection's secret URL token (`?token=`), compared in constant time too.
-// Everything fails closed: no secret, no trust.
+// Everything fails closed: no secret, no trust. Bodies are parsed keeping integers beyond 2^53 as
+// digit strings, so no id is ever rounded.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SyncError } from '../../core/errors.js';
+import { parseJsonKeepingIds } from '../../core/ids.js';
 import type { CanonicalRecord, InvalidRecord } from '../../core/records.js';
 import type { RawRequest, WebhookEvent } from '../types.js';
 import { mapStockEntry } from './mapping.js';
@@ -23,12 +26,13 @@ export function signPrintful(body: Buffer | string, secretKeyHex: string): strin
   return createHmac('sha256', Buffer.from(secretKeyHex, 'hex')).update(body).digest('hex');
 }
 
-function parseBody(raw: Buffer): Json | null {
+/** The body as an object; null for other JSON; undefined when it is not JSON at all. */
+function parseBody(raw: Buffer): Json | null | undefined {
   try {
-    const v: unknown = JSON.parse(raw.toString('utf8'));
+    const v: unknown = parseJsonKeepingIds(raw.toString('utf8'));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -59,21 +63,29 @@ export function verifyPrintfulWebhook(req: RawRequest, secret: string | null, cr
   const token = req.query.token;
   if (!secret || typeof token !== 'string' || token === '' || !sameSecret(token, secret)) return false;
   const body = parseBody(req.rawBody);
-  return body !== null && typeof body.type === 'string' && V1_TYPES.has(body.type);
+  return !!body && typeof body.type === 'string' && V1_TYPES.has(body.type);
 }
 
-const int = (v: unknown): string | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? String(v) : undefined);
-const isoFromUnix = (v: unknown): string | null => (typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000).toISOString() : null);
+// A positive integer id: a number, or the digit string an integer beyond 2^53 is kept as.
+const int = (v: unknown): string | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? String(v) : typeof v === 'string' && /^[1-9]\d*$/.test(v) ? v : undefined;
+// null, not a throw, for a time beyond what a Date holds (`created: 1e20`).
+const isoFromUnix = (v: unknown): string | null => {
+  const d = typeof v === 'number' ? new Date(v * 1000) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+};
 const iso = (v: unknown): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : null);
 
 /**
  * Printful sends no delivery id, so events are deduplicated on (type, resource, time); a retried
- * delivery has the same three and is dropped as a duplicate.
+ * delivery has the same three and is dropped as a duplicate. A body that is not a JSON object throws,
+ * so the (signed) delivery is dead-lettered rather than dropped; one of a type we do not take gives no event.
  */
 export function parsePrintfulWebhook(req: RawRequest): WebhookEvent[] {
   const body = parseBody(req.rawBody);
-  const type = typeof body?.type === 'string' ? body.type : undefined;
-  if (!body || !type) return [];
+  if (!body) throw new SyncError('record_invalid', `the Printful webhook body is not ${body === undefined ? 'valid JSON' : 'a JSON object'}`);
+  const type = typeof body.type === 'string' ? body.type : undefined;
+  if (!type) return [];
   const data = body.data;
   if (type === 'catalog_stock_updated') {
     const occurredAt = iso(body.occurred_at);

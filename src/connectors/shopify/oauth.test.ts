@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { callbackHmac, installUrl, verifyCallback } from './oauth.js';
+import { OutboundPolicy } from '../outbound.js';
+import { callbackHmac, exchangeCode, installUrl, verifyCallback } from './oauth.js';
 
 describe('Shopify OAuth helpers', () => {
   it('builds the authorize URL on the shop (or its base URL override)', () => {
@@ -19,5 +20,24 @@ describe('Shopify OAuth helpers', () => {
     expect(verifyCallback({ ...query, shop: 'evil.myshopify.com', hmac }, 'hush')).toBe(false);
     expect(verifyCallback({ ...query }, 'hush')).toBe(false);
     expect(verifyCallback({ ...query, hmac: 'zz' }, 'hush')).toBe(false);
+  });
+
+  it('sends the client secret only to a shop domain or an allow-listed base URL, without following redirects', async () => {
+    const sent: { url: string; init: RequestInit }[] = [];
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      sent.push({ url, init });
+      return new Response(JSON.stringify({ access_token: 'shpat_new', scope: 'read_products' }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const sandbox = new OutboundPolicy({ allowedHosts: '127.0.0.1:9999' });
+    const base = { apiKey: 'k', apiSecret: 'the-app-secret', code: 'c', fetchImpl };
+    await expect(exchangeCode({ ...base, shop: 'acme.myshopify.com', baseUrl: 'http://127.0.0.1:8888', outbound: sandbox })).rejects.toMatchObject({ code: 'host_not_allowed' });
+    await expect(exchangeCode({ ...base, shop: 'acme.myshopify.com', baseUrl: 'https://collector.example.com', outbound: sandbox })).rejects.toMatchObject({ code: 'host_not_allowed' });
+    await expect(exchangeCode({ ...base, shop: 'collector.example.com', outbound: sandbox })).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(sent).toEqual([]);
+
+    await expect(exchangeCode({ ...base, shop: 'acme.myshopify.com', baseUrl: 'http://127.0.0.1:9999/', outbound: sandbox })).resolves.toEqual({ accessToken: 'shpat_new', scope: 'read_products' });
+    await exchangeCode({ ...base, shop: 'acme.myshopify.com', outbound: sandbox });
+    expect(sent.map((s) => s.url)).toEqual(['http://127.0.0.1:9999/admin/oauth/access_token', 'https://acme.myshopify.com/admin/oauth/access_token']);
+    expect(sent.every((s) => s.init.redirect === 'manual')).toBe(true);
   });
 });

@@ -23,8 +23,25 @@ describe('Shopify webhooks', () => {
     expect(events).toEqual([
       expect.objectContaining({ stream: 'products', externalId: 'gid://shopify/Product/788032119674292922', op: 'upsert', eventId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', occurredAt: '2025-03-05T10:00:00-05:00' }),
     ]);
-    expect(parseShopifyWebhook(req('not json', { 'x-shopify-topic': 'products/update', 'x-shopify-webhook-id': 'x' }))).toEqual([]);
+    // Not JSON: thrown, so the receiver dead-letters the (signed) delivery instead of dropping it.
+    expect(() => parseShopifyWebhook(req('not json', { 'x-shopify-topic': 'products/update', 'x-shopify-webhook-id': 'x' }))).toThrow(/not valid JSON/);
     expect(parseShopifyWebhook(req(body, { 'x-shopify-topic': 'shop/update', 'x-shopify-webhook-id': 'x' }))).toEqual([]);
+  });
+
+  it('keeps 64-bit ids digit for digit where a payload has no admin_graphql_api_id', () => {
+    // Shopify's products/delete sample is the bare id; JSON.parse made it ...292900, another product.
+    const [deleted] = parseShopifyWebhook(req('{"id":788032119674292922}', { 'x-shopify-topic': 'products/delete', 'x-shopify-webhook-id': 'd' }));
+    expect(deleted).toMatchObject({ op: 'delete', externalId: 'gid://shopify/Product/788032119674292922' });
+    const [level] = parseShopifyWebhook(req('{"inventory_item_id":271878346596884015,"location_id":24826418,"available":6}', { 'x-shopify-topic': 'inventory_levels/update', 'x-shopify-webhook-id': 'i' }));
+    expect(level!.externalId).toBe('gid://shopify/InventoryItem/271878346596884015');
+    const raw = '{"id":788032119674292922,"title":"T","variants":[{"id":642667041472713922,"sku":"S","price":"19.99","inventory_item_id":271878346596884015}]}';
+    const [event] = parseShopifyWebhook(req(raw, { 'x-shopify-topic': 'products/create', 'x-shopify-webhook-id': 'p' }));
+    const [variant] = mapShopifyPayload('products/create', (event!.payload as { body: Record<string, unknown> }).body);
+    expect(variant).toMatchObject({
+      externalId: 'gid://shopify/ProductVariant/642667041472713922',
+      parentExternalId: 'gid://shopify/Product/788032119674292922',
+      platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/271878346596884015' },
+    });
   });
 
   it('maps REST-shaped product and order payloads to the same records a pull makes', () => {

@@ -2,7 +2,12 @@
 // client secret, base64, compared in constant time — and refused when no secret is configured. Payloads
 // are REST-shaped (numeric ids, snake_case, tags as one string); ids are taken from
 // `admin_graphql_api_id` so a webhook and a GraphQL pull of the same object land on the same link.
+// Where a payload has no `admin_graphql_api_id` (products/delete, trimmed `include_fields` payloads,
+// inventory item ids) the GID is built from the numeric id, which is 64-bit: the body is parsed so
+// that integers beyond 2^53 keep every digit.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SyncError } from '../../core/errors.js';
+import { parseJsonKeepingIds } from '../../core/ids.js';
 import { invalidRecord, type CanonicalRecord, type InvalidRecord } from '../../core/records.js';
 import type { RawRequest, WebhookEvent, WebhookLookup } from '../types.js';
 import { orderStatus } from './mapping.js';
@@ -45,11 +50,16 @@ const TOPIC_STREAM: Record<string, { stream: string; op: 'upsert' | 'delete' }> 
 };
 
 type Json = Record<string, unknown>;
+// Ids beyond 2^53 arrive as digit strings (parseJsonKeepingIds), the others as numbers.
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 const gid = (type: string, o: Json | null | undefined, idKey = 'id'): string | undefined =>
   str(o?.admin_graphql_api_id) ?? (str(o?.[idKey]) ? `gid://shopify/${type}/${str(o?.[idKey])}` : undefined);
 
-/** One event per delivery; dedup on X-Shopify-Webhook-Id, ordering on updated_at / X-Shopify-Triggered-At. */
+/**
+ * One event per delivery; dedup on X-Shopify-Webhook-Id, ordering on updated_at / X-Shopify-Triggered-At.
+ * A topic we do not take gives no event; a body that is not a JSON object throws, so the (signed)
+ * delivery is dead-lettered rather than dropped.
+ */
 export function parseShopifyWebhook(req: RawRequest): WebhookEvent[] {
   const topic = header(req, 'x-shopify-topic') ?? '';
   const route = TOPIC_STREAM[topic];
@@ -57,11 +67,11 @@ export function parseShopifyWebhook(req: RawRequest): WebhookEvent[] {
   if (!route || !eventId) return [];
   let body: Json;
   try {
-    body = JSON.parse(req.rawBody.toString('utf8')) as Json;
-  } catch {
-    return [];
+    body = parseJsonKeepingIds(req.rawBody.toString('utf8')) as Json;
+  } catch (err) {
+    throw new SyncError('record_invalid', `the ${topic} body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (typeof body !== 'object' || body === null) return [];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SyncError('record_invalid', `the ${topic} body is not a JSON object`);
   const type = route.stream === 'products' ? 'Product' : route.stream === 'orders' ? 'Order' : route.stream === 'customers' ? 'Customer' : 'InventoryItem';
   // A stock payload's admin_graphql_api_id is the InventoryLevel, not the item (platforms/shopify.md).
   const externalId = route.stream === 'stock' ? (str(body.inventory_item_id) ? `gid://shopify/InventoryItem/${str(body.inventory_item_id)}` : undefined) : gid(type, body);
@@ -178,12 +188,15 @@ export function mapShopifyPayload(topic: string, body: Json): (CanonicalRecord |
  * found through the inventory item id its link keeps. Only `available` is reported: committed and
  * incoming stay as the last pull left them.
  */
+const MAX_STOCK = 2_147_483_647;
+
 export async function mapShopifyStockEvent(body: Json, lookup: WebhookLookup): Promise<(CanonicalRecord | InvalidRecord)[]> {
   const item = str(body.inventory_item_id);
   const location = str(body.location_id);
   if (!item || !location) return [invalidRecord(body, 'inventory level payload without inventory_item_id or location_id', { entity: 'stock_level' })];
-  if (typeof body.available !== 'number' || !Number.isInteger(body.available)) {
-    return [invalidRecord(body, `inventory level of item ${item} without an integer "available"`, { entity: 'stock_level' })];
+  // Stock is an int4 column; Shopify caps quantities at 1,000,000,000 anyway.
+  if (typeof body.available !== 'number' || !Number.isInteger(body.available) || Math.abs(body.available) > MAX_STOCK) {
+    return [invalidRecord(body, `inventory level of item ${item} without an integer "available" (at most ${MAX_STOCK} either way)`, { entity: 'stock_level' })];
   }
   const itemGid = `gid://shopify/InventoryItem/${item}`;
   const variant = await lookup.externalIdByPlatformId('product', 'inventoryItemId', itemGid);

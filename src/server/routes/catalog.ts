@@ -12,7 +12,7 @@ import type { Engine } from '../../engine/engine.js';
 import { ensureFresh } from '../../engine/staleness.js';
 import { type CatalogConnection, catalogConnections, decodeCatalogCursor, getCatalogItem, listCatalogItemsJson } from '../../store/catalog.js';
 import type { Db } from '../../store/db.js';
-import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
+import { errorResponses, idParams, pageQuery, uuid } from '../schemas.js';
 
 export const DEFAULT_CATALOG_MAX_AGE_MS = 24 * 3600_000;
 
@@ -20,7 +20,7 @@ const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const price = z.coerce.number().min(0).max(1e12);
 
 const listQuery = pageQuery.extend({
-  connectionId: z.string().regex(UUID_RE, 'must be a connection id').optional().describe('only this connection\'s catalog'),
+  connectionId: uuid.optional().describe('only this connection\'s catalog'),
   productId: z.string().min(1).max(100).optional().describe('catalog product id (Printful product id)'),
   inStock: boolParam.optional().describe('orderable in at least one region'),
   q: z.string().min(1).max(200).optional().describe('case-insensitive part of the product or variant name'),
@@ -174,12 +174,10 @@ export function catalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): voi
     async (request) => {
       const { id } = request.params;
       const tenantId = request.tenantId;
-      const found = UUID_RE.test(id)
-        ? await deps.db.withTenant(tenantId, async (tx) => {
-            const item = await getCatalogItem(tx, tenantId, id);
-            return item ? { item, conns: await catalogConnections(tx, tenantId, item.connectionId) } : null;
-          })
-        : null;
+      const found = await deps.db.withTenant(tenantId, async (tx) => {
+        const item = await getCatalogItem(tx, tenantId, id);
+        return item ? { item, conns: await catalogConnections(tx, tenantId, item.connectionId) } : null;
+      });
       if (!found) throw new SyncError('not_found', `catalog item ${id} not found`);
       return { ...found.item, ...(await checkFreshness(deps, tenantId, found.conns)) };
     },

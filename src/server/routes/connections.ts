@@ -18,7 +18,7 @@ import {
   updateConnection,
 } from '../../store/connections.js';
 import { decodeCursor } from '../../store/paging.js';
-import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
+import { errorResponses, idParams, pageQuery } from '../schemas.js';
 
 const schedule = z
   .strictObject({
@@ -131,7 +131,7 @@ export function connectionRoutes(app: FastifyInstance, deps: { db: Db; box: Secr
     { schema: { tags, summary: 'Get a connection', params: idParams, response: { 200: connectionView, ...errorResponses } } },
     async (request) => {
       const { id } = request.params;
-      const view = UUID_RE.test(id) ? await deps.db.withTenant(request.tenantId, (tx) => getConnection(tx, request.tenantId, id)) : null;
+      const view = await deps.db.withTenant(request.tenantId, (tx) => getConnection(tx, request.tenantId, id));
       if (!view) throw notFound(id);
       return view;
     },
@@ -142,7 +142,6 @@ export function connectionRoutes(app: FastifyInstance, deps: { db: Db; box: Secr
     { schema: { tags, summary: 'Update a connection', params: idParams, body: patchBody, response: { 200: connectionView, ...errorResponses } } },
     async (request) => {
       const { id } = request.params;
-      if (!UUID_RE.test(id)) throw notFound(id);
       const b = request.body;
       const tenantId = request.tenantId;
       try {
@@ -184,7 +183,7 @@ export function connectionRoutes(app: FastifyInstance, deps: { db: Db; box: Secr
     { schema: { tags, summary: 'Delete a connection and its links, runs and checkpoints', params: idParams, response: { 204: z.null(), ...errorResponses } } },
     async (request, reply) => {
       const { id } = request.params;
-      const deleted = UUID_RE.test(id) && (await deps.db.withTenant(request.tenantId, (tx) => deleteConnection(tx, request.tenantId, id)));
+      const deleted = await deps.db.withTenant(request.tenantId, (tx) => deleteConnection(tx, request.tenantId, id));
       if (!deleted) throw notFound(id);
       return reply.code(204).send(null);
     },

@@ -6,9 +6,7 @@ import { SyncError } from '../../core/errors.js';
 import { listDeadLetters } from '../../engine/dead-letters.js';
 import type { Engine } from '../../engine/engine.js';
 import { decodeCursor } from '../../store/paging.js';
-import { errorResponses, pageQuery, UUID_RE } from '../schemas.js';
-
-const uuid = z.string().regex(UUID_RE, 'must be a uuid');
+import { errorResponses, pageQuery, uuid } from '../schemas.js';
 
 const deadLetterView = z.object({
   id: z.string(),

@@ -6,7 +6,7 @@ import { SyncError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { getRun, listRuns, type RunRow, toRunView } from '../../engine/runs.js';
 import { decodeCursor } from '../../store/paging.js';
-import { errorResponses, idParams, pageQuery, UUID_RE } from '../schemas.js';
+import { errorResponses, idParams, pageQuery, uuid } from '../schemas.js';
 
 export const runView = z.object({
   id: z.string(),
@@ -66,7 +66,6 @@ export function runRoutes(app: FastifyInstance, deps: { engine: Engine }): void 
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!UUID_RE.test(id)) throw new SyncError('not_found', `connection ${id} not found`);
       const b = request.body;
       const res = await deps.engine.trigger({
         tenantId: request.tenantId,
@@ -106,7 +105,7 @@ export function runRoutes(app: FastifyInstance, deps: { engine: Engine }): void 
         tags,
         summary: 'List runs, newest first',
         querystring: pageQuery.extend({
-          connectionId: z.string().regex(UUID_RE, 'must be a uuid').optional(),
+          connectionId: uuid.optional(),
           status: z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'timed_out', 'cancelled']).optional(),
           stream: z.string().optional(),
         }),
@@ -122,7 +121,7 @@ export function runRoutes(app: FastifyInstance, deps: { engine: Engine }): void 
   );
 
   const loadRun = async (tenantId: string, id: string) => {
-    const run = UUID_RE.test(id) ? await db.withTenant(tenantId, (tx) => getRun(tx, tenantId, id)) : null;
+    const run = await db.withTenant(tenantId, (tx) => getRun(tx, tenantId, id));
     if (!run) throw new SyncError('not_found', `run ${id} not found`);
     return run;
   };

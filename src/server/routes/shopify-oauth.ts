@@ -2,15 +2,22 @@
 // redirects to GET /oauth/shopify/callback, where the hmac and our state are checked, the code is
 // exchanged for an offline token (stored encrypted), the connection is created (or its token
 // renewed on reinstall), and the initial sync starts.
+//
+// The exchange sends the app's secret, so the shop must be a myshopify.com domain, and a base URL
+// override (a sandbox) must be on the operator's allow-list, both when the link is issued and when the
+// callback arrives. The state names the tenant that asked for the install and is accepted once.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEFAULT_API_VERSION } from '../../connectors/shopify/config.js';
-import { DEFAULT_SCOPES, exchangeCode, installUrl, SHOP_DOMAIN, verifyCallback } from '../../connectors/shopify/oauth.js';
+import { PUBLIC_ONLY } from '../../connectors/outbound.js';
+import { assertExchangeHost, DEFAULT_SCOPES, exchangeCode, installUrl, SHOP_DOMAIN, verifyCallback } from '../../connectors/shopify/oauth.js';
 import { SyncError } from '../../core/errors.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { Engine } from '../../engine/engine.js';
-import { findConnectionByName, insertConnection, updateConnection } from '../../store/connections.js';
+import { type ConnectionView, findConnectionByName, insertConnection, updateConnection } from '../../store/connections.js';
+import type { AuthBrake } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
 export interface ShopifyAppConfig {
@@ -29,10 +36,37 @@ interface State {
   name: string;
   baseUrl?: string;
   exp: number;
+  /** Makes each state unique, so that it can be accepted once. */
+  nonce: string;
 }
 
-export function shopifyOAuthRoutes(app: FastifyInstance, deps: { engine: Engine; box: SecretBox; shopifyApp?: ShopifyAppConfig }, scope: 'api' | 'public'): void {
+/**
+ * States already accepted, until they expire. Kept in this process: with several servers behind one
+ * address a replay could reach another one, where Shopify's single-use code still stops it.
+ */
+const usedStates = new Map<string, number>();
+
+/** A reinstall renews the Shopify connection of the same shop; any other connection of that name stays as it is. */
+function assertReinstallable(existing: ConnectionView | null, state: State): void {
+  if (existing && (existing.platform !== 'shopify' || existing.settings.shopDomain !== state.shop)) {
+    throw new SyncError('conflict', `the connection "${state.name}" is not the Shopify connection of ${state.shop}; install under another name`);
+  }
+}
+
+function acceptOnce(state: State): void {
+  const now = Date.now();
+  for (const [nonce, exp] of usedStates) if (exp < now) usedStates.delete(nonce);
+  if (usedStates.has(state.nonce)) throw new SyncError('validation_failed', 'this install link was already used; start the install again');
+  usedStates.set(state.nonce, state.exp);
+}
+
+export function shopifyOAuthRoutes(
+  app: FastifyInstance,
+  deps: { engine: Engine; box: SecretBox; shopifyApp?: ShopifyAppConfig; signatureBrake?: AuthBrake },
+  scope: 'api' | 'public',
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const outbound = deps.engine.deps.outbound ?? PUBLIC_ONLY;
   const appConfig = () => {
     if (!deps.shopifyApp) throw new SyncError('not_configured', 'Shopify installs need SHOPIFY_API_KEY, SHOPIFY_API_SECRET and COMMERCE_SYNC_PUBLIC_URL');
     return deps.shopifyApp;
@@ -55,9 +89,18 @@ export function shopifyOAuthRoutes(app: FastifyInstance, deps: { engine: Engine;
       },
       async (request) => {
         const cfg = appConfig();
+        assertExchangeHost({ shop: request.body.shop, baseUrl: request.body.baseUrl, outbound });
         const exp = Date.now() + STATE_TTL_MS;
-        const state: State = { tenantId: request.tenantId, shop: request.body.shop, name: request.body.name ?? request.body.shop, exp, ...(request.body.baseUrl ? { baseUrl: request.body.baseUrl } : {}) };
-        // The state is encrypted and authenticated under the master key: tamper-proof, nothing stored.
+        const state: State = {
+          tenantId: request.tenantId,
+          shop: request.body.shop,
+          name: request.body.name ?? request.body.shop,
+          exp,
+          nonce: randomUUID(),
+          ...(request.body.baseUrl ? { baseUrl: request.body.baseUrl } : {}),
+        };
+        // The state is encrypted and authenticated under the master key: tamper-proof, nothing stored
+        // until it comes back.
         const sealed = deps.box.encryptJson(state, STATE_AAD);
         return {
           installUrl: installUrl({ shop: state.shop, baseUrl: state.baseUrl, apiKey: cfg.apiKey, scopes: cfg.scopes ?? DEFAULT_SCOPES, redirectUri: `${cfg.publicUrl.replace(/\/+$/, '')}/oauth/shopify/callback`, state: sealed }),
@@ -74,20 +117,30 @@ export function shopifyOAuthRoutes(app: FastifyInstance, deps: { engine: Engine;
     async (request) => {
       const cfg = appConfig();
       const query = request.query as Record<string, string | undefined>;
-      if (!verifyCallback(query, cfg.apiSecret)) throw new SyncError('webhook_signature_invalid', 'the install callback is not signed by Shopify');
+      if (!verifyCallback(query, cfg.apiSecret)) {
+        const err = new SyncError('webhook_signature_invalid', 'the install callback is not signed by Shopify');
+        throw deps.signatureBrake ? await deps.signatureBrake.failed(request, err) : err;
+      }
       let state: State;
       try {
         state = deps.box.decryptJson<State>(query.state!, STATE_AAD);
       } catch {
         throw new SyncError('validation_failed', 'the install state is not one this server issued');
       }
+      if (typeof state.nonce !== 'string') throw new SyncError('validation_failed', 'the install state is not one this server issued');
       if (state.exp < Date.now()) throw new SyncError('validation_failed', 'the install link expired; start the install again');
       if (state.shop !== query.shop) throw new SyncError('validation_failed', 'the callback is for another shop than the install was started for');
-      const token = await exchangeCode({ shop: state.shop, baseUrl: state.baseUrl, apiKey: cfg.apiKey, apiSecret: cfg.apiSecret, code: query.code! });
+      // The allow-list may have changed since the link was issued.
+      assertExchangeHost({ shop: state.shop, baseUrl: state.baseUrl, outbound });
+      acceptOnce(state);
       const db = deps.engine.db;
+      // Checked before the code is spent; checked again below, where the connection is written.
+      assertReinstallable(await db.withTenant(state.tenantId, (tx) => findConnectionByName(tx, state.tenantId, state.name)), state);
+      const token = await exchangeCode({ shop: state.shop, baseUrl: state.baseUrl, apiKey: cfg.apiKey, apiSecret: cfg.apiSecret, code: query.code!, outbound });
       const credentials = { accessToken: token.accessToken, apiSecret: cfg.apiSecret };
       const connection = await db.withTenant(state.tenantId, async (tx) => {
         const existing = await findConnectionByName(tx, state.tenantId, state.name);
+        assertReinstallable(existing, state);
         if (existing) {
           // A reinstall: fresh token, back to active.
           return (await updateConnection(tx, deps.box, state.tenantId, existing.id, { credentials, status: 'active', statusReason: null }))!;

@@ -1,15 +1,22 @@
 // POST /webhooks/:platform/:connectionId — platform deliveries. Authenticated by the platform's
 // signature over the raw body (not by an API key), so the body is kept as bytes: re-serialised JSON
-// would not match the signature. Answers as soon as the delivery is durably stored.
+// would not match the signature. Answers as soon as the delivery is durably stored; a signed delivery
+// whose payload cannot be applied is stored and dead-lettered, and answered 200 all the same, so the
+// platform does not retry it for days.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Engine } from '../../engine/engine.js';
+import { uuid } from '../schemas.js';
+
+const params = z.object({ platform: z.string().min(1).max(50), connectionId: uuid });
 
 export async function webhookRoutes(app: FastifyInstance, deps: { engine: Engine }): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-  app.post<{ Params: { platform: string; connectionId: string }; Body: Buffer }>(
+  app.withTypeProvider<ZodTypeProvider>().post(
     '/webhooks/:platform/:connectionId',
-    { schema: { hide: true } },
+    { schema: { hide: true, params } },
     async (request, reply) => {
       const { platform, connectionId } = request.params;
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
