@@ -12,7 +12,7 @@ import { LimiterRegistry } from './registry.js';
 import type { ContextDeps } from './run-context.js';
 import { buildCtx, loadConnectionForSync } from './run-context.js';
 import { RetryBudget } from '../core/retry-budget.js';
-import { claimRun, createOrGetActiveRun, expireAllLeases, findOrphanedRuns, getRun, heartbeat, requestCancel, type RunRow } from './runs.js';
+import { claimRun, createOrGetActiveRun, expireAllLeases, findOrphanedRuns, getRun, heartbeat, requestCancel, runDependencies, type RunRow } from './runs.js';
 import { orderStreams } from './stream-order.js';
 import { ensureQueue } from './queue.js';
 import { runDueSchedules, SCHEDULE_QUEUE } from './schedules.js';
@@ -153,7 +153,10 @@ export class Engine {
   }
 
   private async executeOnce(tenantId: string, runId: string): Promise<RunRow | null> {
-    const claimed = await this.db.withTenant(tenantId, (tx) => claimRun(tx, runId, this.owner, this.leaseMs));
+    const claimed = await this.db.withTenant(tenantId, async (tx) => {
+      const dependsOn = await runDependencies(tx, runId, (platform) => this.deps.registry.get(platform)?.streams);
+      return claimRun(tx, runId, this.owner, this.leaseMs, dependsOn);
+    });
     if (!claimed) return null;
     const controller = new AbortController();
     this.running.set(runId, controller);

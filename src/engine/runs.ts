@@ -124,18 +124,40 @@ export async function createOrGetActiveRun(tx: Queryable, n: NewRun): Promise<{ 
   return { run: active.rows[0], created: false };
 }
 
-/** Takes (or renews) the lease of an active run whose lease is free or expired. */
-export async function claimRun(tx: Queryable, runId: string, owner: string, leaseMs: number): Promise<RunRow | null> {
+/**
+ * Takes (or renews) the lease of an active run whose lease is free or expired, and whose connection
+ * has no active run of a stream it depends on (`dependsOn`: customers and products before orders).
+ * Every path that starts a run (a queued job, the resumption of a run whose worker died, a CLI
+ * `--wait`) claims it here, so dependency order holds whichever path gets there first; a run refused
+ * for a dependency stays queued and is taken again once the dependency has ended.
+ */
+export async function claimRun(tx: Queryable, runId: string, owner: string, leaseMs: number, dependsOn: readonly string[] = []): Promise<RunRow | null> {
   const { rows } = await tx.query<RunRow>(
-    `UPDATE sync_runs
+    `UPDATE sync_runs r
         SET status = 'running', lease_owner = $2, lease_expires_at = now() + ($3::bigint * interval '1 millisecond'),
-            started_at = coalesce(started_at, now()), attempts = attempts + 1
-      WHERE id = $1 AND status IN ('queued','running')
-        AND (lease_owner IS NULL OR lease_owner = $2 OR lease_expires_at < now())
-      RETURNING *`,
-    [runId, owner, leaseMs],
+            started_at = coalesce(r.started_at, now()), attempts = r.attempts + 1
+      WHERE r.id = $1 AND r.status IN ('queued','running')
+        AND (r.lease_owner IS NULL OR r.lease_owner = $2 OR r.lease_expires_at < now())
+        AND NOT EXISTS (SELECT 1 FROM sync_runs d
+                         WHERE d.connection_id = r.connection_id AND d.stream = ANY($4::text[]) AND d.status IN ('queued','running'))
+      RETURNING r.*`,
+    [runId, owner, leaseMs, [...dependsOn]],
   );
   return rows[0] ?? null;
+}
+
+/** The streams a run's stream depends on, per its connector (empty when the platform has no connector here). */
+export async function runDependencies(
+  tx: Queryable,
+  runId: string,
+  streamsOf: (platform: string) => readonly { name: string; dependsOn?: string[] }[] | undefined,
+): Promise<string[]> {
+  const { rows } = await tx.query<{ platform: string; stream: string }>(
+    'SELECT c.platform, r.stream FROM sync_runs r JOIN connections c ON c.id = r.connection_id WHERE r.id = $1',
+    [runId],
+  );
+  const row = rows[0];
+  return (row && streamsOf(row.platform)?.find((s) => s.name === row.stream)?.dependsOn) ?? [];
 }
 
 /** Renews the lease; null when the lease was lost (another worker took over, or the run ended). */

@@ -98,6 +98,7 @@ const FAULT_STATUS: Record<RequestFault, number> = { reset: 0, hang: 0, '5xx': 5
 export async function injectFault(
   runtime: SandboxRuntime, request: FastifyRequest, reply: FastifyReply, api: 'graphql' | 'rest',
 ): Promise<{ handled: boolean; fault: RequestFault | null }> {
+  await slowDown(runtime, request);
   const fault = runtime.faults.forRequest();
   if (!fault) return { handled: false, fault: null };
   const handled = await applyFault(runtime, request, reply, api, fault);
@@ -108,4 +109,16 @@ export async function injectFault(
     });
   }
   return { handled, fault };
+}
+
+/** The latency fault: a slow shop, or only some slow operations (named in the document: `query Customers(...)`). */
+async function slowDown(runtime: SandboxRuntime, request: FastifyRequest): Promise<void> {
+  const { latencyMs, latencyOperations } = runtime.faults.current;
+  if (latencyMs <= 0) return;
+  if (latencyOperations.length > 0) {
+    const query = (request.body as { query?: unknown } | undefined)?.query;
+    const name = typeof query === 'string' ? /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] : undefined;
+    if (!name || !latencyOperations.includes(name)) return;
+  }
+  await new Promise<void>((resolve) => runtime.clock.afterReal(latencyMs, resolve));
 }

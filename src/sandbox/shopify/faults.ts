@@ -38,6 +38,10 @@ export const FaultConfigSchema = z.strictObject({
   spuriousUpdatedAtBump: rate.default(0),
   /** Answer every API request with 423 Locked (a shop locked after repeatedly exceeding limits). */
   shopLocked: z.boolean().default(false),
+  /** Real milliseconds every API request waits before it is handled (a slow shop). */
+  latencyMs: z.number().int().min(0).max(600_000).default(0),
+  /** Only GraphQL operations with these names are slowed (e.g. ["Customers"]); empty: every request. */
+  latencyOperations: z.array(z.string()).default([]),
 });
 
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
