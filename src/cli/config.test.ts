@@ -10,7 +10,11 @@ describe('loadConfig', () => {
   writeFileSync(file, JSON.stringify({ port: 4000, logLevel: 'debug', dataDir: '/from/file' }));
 
   it('uses defaults when nothing is set', () => {
-    expect(loadConfig({}, {}, join(dir, 'missing.json'))).toEqual({ dataDir: './.commerce-sync', host: '127.0.0.1', port: 3000, logLevel: 'info', allowedHosts: [] });
+    expect(loadConfig({}, {}, join(dir, 'missing.json'))).toEqual({ dataDir: './.commerce-sync', host: '127.0.0.1', port: 3000, logLevel: 'info', allowedHosts: [], previousMasterKeys: [] });
+  });
+
+  it('reads previous master keys as a comma-separated variable', () => {
+    expect(loadConfig({}, { COMMERCE_SYNC_PREVIOUS_MASTER_KEYS: ' aaa, bbb ,' }, join(dir, 'missing.json')).previousMasterKeys).toEqual(['aaa', 'bbb']);
   });
 
   it('applies flags > environment > file > defaults', () => {

@@ -12,6 +12,11 @@ export const configSchema = z.object({
     .describe('PostgreSQL connection string; absent => embedded PGlite in dataDir'),
   dataDir: z.string().min(1).default('./.commerce-sync').describe('embedded database and generated master key'),
   masterKey: z.string().optional().describe('32-byte key (hex or base64) encrypting credentials at rest'),
+  previousMasterKeys: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((k) => k.trim()).filter((k) => k !== ''))
+    .default([])
+    .describe('keys secrets may still be encrypted under while the master key is rotated (comma-separated)'),
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535).default(3000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -39,6 +44,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'COMMERCE_SYNC_DATA_DIR',
   masterKey: 'COMMERCE_SYNC_MASTER_KEY',
+  previousMasterKeys: 'COMMERCE_SYNC_PREVIOUS_MASTER_KEYS',
   host: 'HOST',
   port: 'PORT',
   logLevel: 'LOG_LEVEL',

@@ -48,6 +48,14 @@ program
   .addOption(new Option('--host <host>', 'interface to bind (HOST, default 127.0.0.1)'))
   .action(async (opts: { port?: string; host?: string }) => (await import('./commands/serve.js')).serveCommand(globalFlags(), opts));
 
+program
+  .command('master-key')
+  .description('manage the master key that encrypts stored secrets')
+  .command('rotate')
+  .description('re-encrypt every stored secret under COMMERCE_SYNC_MASTER_KEY, reading old ones with COMMERCE_SYNC_PREVIOUS_MASTER_KEYS')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) => (await import('./commands/master-key.js')).rotateMasterKeyCommand(globalFlags(), opts));
+
 const tenants = program.command('tenants').description('manage tenants and their API keys');
 tenants
   .command('create <name>')

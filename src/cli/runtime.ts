@@ -2,7 +2,7 @@
 import { SecretBox } from '../core/secret-box.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { type Db, openDatabase } from '../store/db.js';
-import { resolveMasterKey } from '../store/master-key.js';
+import { previousMasterKeys, resolveMasterKey } from '../store/master-key.js';
 import { migrate } from '../store/migrate.js';
 import { type Config, loadConfig } from './config.js';
 
@@ -18,6 +18,7 @@ export async function openRuntime(flags: Partial<Record<keyof Config, unknown>> 
   const config = loadConfig(flags);
   // Resolve the key before touching the database: a production start without a key fails fast.
   const key = resolveMasterKey({ envKey: config.masterKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const previous = previousMasterKeys(config.previousMasterKeys);
   const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -27,5 +28,5 @@ export async function openRuntime(flags: Partial<Record<keyof Config, unknown>> 
     await db.close();
     throw err;
   }
-  return { config, logger, db, box: new SecretBox(key), close: () => db.close() };
+  return { config, logger, db, box: new SecretBox(key, previous), close: () => db.close() };
 }

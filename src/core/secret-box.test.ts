@@ -23,6 +23,21 @@ describe('SecretBox', () => {
     expect(() => other.decrypt(box.encrypt('x', 'a'), 'a')).toThrow();
   });
 
+  it('with previous keys: reads secrets written under them, writes under the current key only', () => {
+    const oldKey = parseMasterKey(generateMasterKey());
+    const newKey = parseMasterKey(generateMasterKey());
+    const written = new SecretBox(oldKey).encrypt('secret', 'connection:1:credentials');
+    const ring = new SecretBox(newKey, [oldKey]);
+    expect(ring.decrypt(written, 'connection:1:credentials')).toBe('secret');
+    expect(ring.isCurrent(written, 'connection:1:credentials')).toBe(false);
+    const again = ring.encrypt('secret', 'connection:1:credentials');
+    expect(ring.isCurrent(again, 'connection:1:credentials')).toBe(true);
+    expect(new SecretBox(newKey).decrypt(again, 'connection:1:credentials')).toBe('secret');
+    expect(() => new SecretBox(oldKey).decrypt(again, 'connection:1:credentials')).toThrow();
+    // The associated data still binds under every key of the ring.
+    expect(() => ring.decrypt(written, 'connection:2:credentials')).toThrow();
+  });
+
   it('parses hex and base64 keys and rejects short ones', () => {
     expect(parseMasterKey('ab'.repeat(32)).length).toBe(32);
     expect(parseMasterKey(Buffer.alloc(32, 7).toString('base64')).length).toBe(32);

@@ -1,14 +1,29 @@
 // AES-256-GCM envelope for secrets at rest (connection credentials, webhook secrets).
 // Format: "v1.<iv>.<tag>.<ciphertext>" in base64url. The associated data binds a ciphertext to the
 // row it belongs to (e.g. "connection:<id>:credentials"), so copying it to another row fails.
+// Secrets are always encrypted under the current key; they decrypt under it or under one of the
+// previous keys, which is what lets a master key be rotated without a moment where stored secrets
+// cannot be read (docs/security.md, "Rotating the master key").
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #previous: Buffer[];
 
-  constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error('master key must be 32 bytes (AES-256)');
+  constructor(key: Buffer, previous: readonly Buffer[] = []) {
+    for (const k of [key, ...previous]) if (k.length !== 32) throw new Error('master key must be 32 bytes (AES-256)');
     this.#key = Buffer.from(key);
+    this.#previous = previous.map((k) => Buffer.from(k));
+  }
+
+  /** Whether an envelope is already under the current key (false: a previous one, or none). */
+  isCurrent(envelope: string, aad: string): boolean {
+    try {
+      this.#open(this.#key, envelope, aad);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   encrypt(plain: string, aad: string): string {
@@ -21,11 +36,24 @@ export class SecretBox {
   }
 
   decrypt(envelope: string, aad: string): string {
+    let failure: unknown;
+    for (const key of [this.#key, ...this.#previous]) {
+      try {
+        return this.#open(key, envelope, aad);
+      } catch (err) {
+        failure ??= err;
+        if ((err as Error).message === 'unrecognised secret envelope') break;
+      }
+    }
+    throw failure;
+  }
+
+  #open(key: Buffer, envelope: string, aad: string): string {
     const [version, iv, tag, ct] = envelope.split('.');
     if (version !== 'v1' || iv === undefined || tag === undefined || ct === undefined) {
       throw new Error('unrecognised secret envelope');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');

@@ -44,3 +44,14 @@ export function resolveMasterKey(opts: { envKey?: string | undefined; databaseUr
   }
   return parseMasterKey(readFileSync(file, 'utf8'));
 }
+
+/** The keys of COMMERCE_SYNC_PREVIOUS_MASTER_KEYS, each checked like the master key. */
+export function previousMasterKeys(texts: readonly string[]): Buffer[] {
+  return texts.map((text, i) => {
+    try {
+      return parseMasterKey(text);
+    } catch (err) {
+      throw new SyncError('master_key_missing', `COMMERCE_SYNC_PREVIOUS_MASTER_KEYS entry ${i + 1}: ${(err as Error).message}`);
+    }
+  });
+}
