@@ -6,9 +6,9 @@
 // variants, and a page is written in one transaction, which on the embedded database holds up the
 // catalog reads served meanwhile (twenty products' variants took 15–30 ms to write). The platform's
 // rate limit, not the page count, sets how long a pass takes.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isSyncError } from '../../core/errors.js';
+import { contentHash } from '../../core/hash.js';
 import type { Ctx, PageResult, Stream } from '../types.js';
 import { PAGE_LIMIT, type V1Paging, v1Get } from './api.js';
 import type { PrintfulConfig } from './config-merged.js';
@@ -30,8 +30,6 @@ export const ListDetailCursor = z.object({
 export type ListDetailCursor = z.infer<typeof ListDetailCursor>;
 
 type Json = Record<string, unknown>;
-
-const hashIds = (ids: number[]): string => createHash('sha1').update(ids.join(',')).digest('base64url');
 
 /**
  * An answer that holds the whole list: the v1 spec of `/store/products` names no paging parameters,
@@ -73,7 +71,7 @@ function listThenDetail(spec: {
         const listed = Array.isArray(result) ? (result as Json[]) : [];
         const ids = listed.map((p) => p?.id).filter((id): id is number => Number.isSafeInteger(id) && (id as number) > 0);
         const offset = c.offset + listed.length;
-        const listHash = hashIds(ids);
+        const listHash = contentHash(ids);
         // The same list again at a new offset, with no total that says otherwise: the platform ignores
         // offset, and the first answer was everything. (With a larger total it is a loop: the engine's guard stops it.)
         if (c.offset > 0 && !paging && listed.length > 0 && c.listHash === listHash) return { items: [], next: { ...c, more: false }, done: true };
