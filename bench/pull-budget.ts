@@ -10,9 +10,8 @@
 // minimum for the points that client spent.
 // Minimum time = (points actually spent - the initial bucket) / restore rate; points come from the
 // sandbox's own accounting. The sandbox runs in a child process.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// With BENCH_WORKERS (`--workers N`) the engine runs as N worker processes on PostgreSQL instead, sharing
+// the shop's budget (pull-budget-workers.ts).
 import { shopifyConnector } from '../src/connectors/shopify/index.js';
 import { ordersQuery, PAGE_SIZE, requestedCost } from '../src/connectors/shopify/queries.js';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../src/core/secret-box.js';
@@ -24,27 +23,13 @@ import { insertConnection } from '../src/store/connections.js';
 import { openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createTenant } from '../src/store/tenants.js';
+import { runPullBudgetWorkers } from './pull-budget-workers.js';
+import { BUCKET, RESTORE, startSandbox, stats } from './shopify-sandbox.js';
 import { envInt, log } from './wiring.js';
 
-const SANDBOX = fileURLToPath(new URL('./shopify-sandbox-process.ts', import.meta.url));
 const VERSION = '2026-07';
-const BUCKET = 2000;
-const RESTORE = 100;
 
-interface Stats {
-  graphql: { requests: number; throttled: number; pointsSpent: number };
-}
 
-async function startSandbox(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SANDBOX], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', resolve);
-    proc.once('exit', (c) => reject(new Error(`sandbox exited with ${c}`)));
-  });
-  return { url: (JSON.parse(line) as { url: string }).url, stop: () => proc.kill('SIGTERM') };
-}
-
-const stats = async (url: string) => (await (await fetch(`${url}/_sandbox/stats`)).json()) as Stats;
 const resetBucket = (url: string) => fetch(`${url}/_sandbox/bucket`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ currentlyAvailable: BUCKET }) });
 
 interface Measured {
@@ -126,6 +111,7 @@ async function naiveRun(url: string, timeScale: number, rule: 'fixed-rate' | 're
 }
 
 export async function runPullBudget(): Promise<object> {
+  if (process.env.BENCH_WORKERS) return runPullBudgetWorkers(envInt('BENCH_WORKERS', 1));
   const orders = envInt('BENCH_ORDERS', 20_000);
   const timeScale = envInt('BENCH_TIME_SCALE', 20);
   // The naive clients read the first orders only: their ratio is against the minimum for the points

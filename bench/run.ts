@@ -18,6 +18,9 @@
 //   BENCH_TIME_SCALE       pull-budget: sandbox time compression (default 20: restore 2000 points/s)
 //   BENCH_NAIVE_ORDERS     pull-budget: orders the naive baselines read       (default 2000)
 //   BENCH_CLIENTS          pull-budget: comma list of engine, naive-fixed-rate, naive-retry
+//   BENCH_WORKERS          pull-budget: N worker processes on PostgreSQL (same as --workers N)
+//   BENCH_CUSTOMERS        pull-budget --workers: customers in the Shopify sandbox (default 10000)
+//   BENCH_PRODUCTS         pull-budget --workers: products of 2 variants          (default 100)
 //   BENCH_BULK_ORDERS      bulk-memory: comma list of order counts (default 10000,100000)
 //   BENCH_BULK_DRIVER      bulk-memory: pglite (default) or postgres
 //   BENCH_HEAP_MB          bulk-memory: --max-old-space-size of each pull (default 128; 0 = none)
@@ -27,14 +30,17 @@
 //   BENCH_READ_BURST       catalog-reads: concurrent stale reads arriving at once (default 100)
 //   BENCH_BASELINE_MS      catalog-reads: length of the baseline read stream (default 3000)
 //   BENCH_CATALOG_DRIVER   catalog-reads: pglite-memory (default), pglite-disk or postgres
-//   BENCH_EMAG_ORDERS      emag-parallel: orders per eMAG account            (default 5000)
-//   BENCH_EMAG_TIME_SCALE  emag-parallel: sandbox time compression (default 10: 120 order requests/s)
+//   BENCH_EMAG_ORDERS      emag-parallel: orders per eMAG account            (default 2000)
+//   BENCH_EMAG_TIME_SCALE  emag-parallel: sandbox time compression (default 1: eMAG's real 12 order requests/s)
+//   BENCH_WEBHOOK_SECONDS  webhooks-apply: length of the flood (default 30)
+//   BENCH_WEBHOOK_DRIVERS  webhooks-apply: comma list of pglite-memory, pglite-disk, postgres (default all)
 import { runIngest } from './ingest.js';
 import { runMemory } from './memory.js';
 import { runPullBudget } from './pull-budget.js';
 import { runBulkMemory } from './bulk-memory.js';
 import { runCatalogReads } from './catalog-reads.js';
 import { runEmagParallel } from './emag-parallel.js';
+import { runWebhooksApply } from './webhooks-apply.js';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   ingest: runIngest,
@@ -43,6 +49,7 @@ const BENCHES: Record<string, () => Promise<object>> = {
   'bulk-memory': runBulkMemory,
   'catalog-reads': runCatalogReads,
   'emag-parallel': runEmagParallel,
+  'webhooks-apply': runWebhooksApply,
 };
 
 function usage(): string {
@@ -50,6 +57,12 @@ function usage(): string {
 }
 
 const args = process.argv.slice(2);
+// `--workers N`: pull-budget with N worker processes on PostgreSQL (passed on as BENCH_WORKERS).
+const workersAt = args.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
+if (workersAt >= 0) {
+  const [flag] = args.splice(workersAt, 1);
+  process.env.BENCH_WORKERS = flag!.includes('=') ? flag!.slice(flag!.indexOf('=') + 1) : (args.splice(workersAt, 1)[0] ?? '');
+}
 if (args.includes('-h') || args.includes('--help')) {
   process.stdout.write(usage());
   process.exit(0);

@@ -52,6 +52,8 @@ export const round = (n: number, digits = 0): number => Number(n.toFixed(digits)
 export interface BenchDb {
   label: DriverLabel;
   db: Db;
+  /** PostgreSQL: the database's URL, for other processes. */
+  url?: string;
   cleanup(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function openBenchDb(label: DriverLabel): Promise<BenchDb> {
   return {
     label,
     db,
+    url: url.toString(),
     async cleanup() {
       await db.close();
       await drop();

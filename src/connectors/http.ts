@@ -10,12 +10,15 @@
 // Every URL is checked against the outbound policy before it is sent (connectors/outbound.ts), whatever
 // the stored settings say: a connection written before the check existed, or straight into the database,
 // still cannot reach a loopback or private host. Redirects are not followed, for the same reason.
+//
+// `download` (http-download.ts) streams a large body to the caller under the same rules.
 import { SyncError, isSyncError } from '../core/errors.js';
 import type { ErrorCode, ErrorKind } from '../core/errors.js';
 import type { RateLimitObservation } from '../core/rate-limit.js';
 import type { RetryBudget } from '../core/retry-budget.js';
 import { nextDelay, parseRetryAfter } from '../core/retry.js';
 import type { BackoffOptions } from '../core/retry.js';
+import { createDownload } from './http-download.js';
 import { abortableSleep } from './limiter.js';
 import type { Limiter, Sleep } from './limiter.js';
 import { PUBLIC_ONLY, refusalOf } from './outbound.js';
@@ -55,7 +58,7 @@ export interface HttpClientOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const BODY_EXCERPT_CHARS = 300;
 
-const CODE_FOR_KIND: Record<ErrorKind, ErrorCode> = {
+export const CODE_FOR_KIND: Record<ErrorKind, ErrorCode> = {
   transient: 'upstream_transient',
   rate_limited: 'upstream_rate_limited',
   auth: 'upstream_auth',
@@ -82,18 +85,12 @@ interface Target {
   label: string;
 }
 
-export function createHttpClient(opts: HttpClientOptions): HttpClient {
-  const doFetch = opts.fetch ?? fetch;
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? abortableSleep;
-  const runSignal = opts.signal;
-
+/** The run's cancellation as an error, and a wrapper turning a rejection the run's signal caused into it. */
+export function cancellationOf(runSignal: AbortSignal): { cancelled(): SyncError; unlessCancelled<T>(work: Promise<T>): Promise<T> } {
   function cancelled(): SyncError {
     const reason: unknown = runSignal.reason;
     return isSyncError(reason) ? reason : new SyncError('cancelled', 'The run was cancelled', { cause: reason });
   }
-
-  /** Runs `work`, turning a rejection caused by the run's signal into the cancellation error. */
   async function unlessCancelled<T>(work: Promise<T>): Promise<T> {
     try {
       return await work;
@@ -102,6 +99,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       throw err;
     }
   }
+  return { cancelled, unlessCancelled };
+}
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const doFetch = opts.fetch ?? fetch;
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? abortableSleep;
+  const runSignal = opts.signal;
+  const { cancelled, unlessCancelled } = cancellationOf(runSignal);
 
   async function attemptOnce(req: HttpRequest, url: string, target: Target, dispatcher: unknown): Promise<Attempt> {
     const { method, label } = target;
@@ -212,7 +218,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     }
   }
 
-  return { request };
+  return { request, download: createDownload(opts) };
 }
 
 function upstreamError(code: ErrorCode, message: string, target: Target, res: HttpResponse, retryAfterMs?: number): SyncError {
@@ -253,7 +259,7 @@ function excerpt(body: unknown): string | undefined {
 }
 
 /** Network errors from fetch say "fetch failed" and keep the useful part (ECONNRESET, ...) in the cause. */
-function networkMessage(err: unknown): string {
+export function networkMessage(err: unknown): string {
   const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === 'string') return cause.code;
   if (cause && typeof cause.message === 'string') return cause.message;

@@ -1,6 +1,7 @@
 // The connector contract (DESIGN.md section 2): the engine owns the loop; a connector only
 // describes the platform — its config, rate-limit model, streams (paged reads + pure mapping),
 // optional writes and webhooks.
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { ErrorKind } from '../core/errors.js';
 import type { RateLimitModel, RateLimitObservation } from '../core/rate-limit.js';
@@ -37,9 +38,50 @@ export interface HttpResponse<T = unknown> {
   body: T;
 }
 
+/** A download streamed to its consumer instead of parsed (a bulk export of millions of lines). */
+export interface DownloadRequest {
+  /** Path relative to the client's base URL, or an absolute URL (a signed storage URL). */
+  path: string;
+  query?: HttpRequest['query'];
+  headers?: Record<string, string>;
+  /**
+   * Whether the platform counts this request against the connection's rate limit (default true). A URL
+   * the platform does not count (Shopify's signed result URLs are served by cloud storage, outside the
+   * Admin API's bucket) passes the limiter by; it still goes through the client for the outbound
+   * policy, the timeouts, the classification and the retries.
+   */
+  rateLimited?: boolean;
+  /** Rate-limit route group, as for `request`. */
+  route?: string;
+  /**
+   * The URL carries its own authorisation (a signed storage URL): the connection's default headers (its
+   * credentials) are not sent to it, and 400/401/403/404/410 mean that the URL expired or its file is gone —
+   * `upstream_transient` with `details.urlExpired`, not retried with the same URL (the caller asks the
+   * platform for a new one) and never taken as the connection's credentials being refused.
+   */
+  presigned?: boolean;
+  /** Until the response headers arrive (default: the client's per-request timeout). */
+  timeoutMs?: number;
+  /** Longest silence between two chunks of the body (default: the client's per-request timeout). */
+  idleTimeoutMs?: number;
+  /**
+   * Consumes the body (e.g. pipes it to a file). Called again, from the first byte, when a transient
+   * failure makes the client retry: it must start over (truncate what it wrote), not append.
+   */
+  into(body: Readable, signal: AbortSignal): Promise<void>;
+}
+
+export interface DownloadResult {
+  status: number;
+  headers: Headers;
+  /** Bytes handed to `into` by the attempt that succeeded. */
+  bytes: number;
+}
+
 /** The HTTP client handed to a connector: limiter, timeout, classification and retries built in. */
 export interface HttpClient {
   request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>>;
+  download(req: DownloadRequest): Promise<DownloadResult>;
 }
 
 export interface ConnectorLog {
@@ -58,6 +100,22 @@ export interface Ctx<Cfg> {
   log: ConnectorLog;
 }
 
+/**
+ * A write to the platform that a page asks for (e.g. eMAG's acknowledgement of a new order). fetchPage
+ * never makes it itself: the engine stores it in the same transaction as the page's records and
+ * checkpoint, and performs it after the commit through the stream's `writes[kind]`, so it only concerns
+ * records the hub holds and its failure cannot fail or repeat the read. Performed at least once; a
+ * (kind, key) is stored once per connection, so a page read again does not ask for it twice.
+ */
+export interface PullWrite {
+  /** Names the handler in Stream.writes, e.g. 'emag.acknowledge'. */
+  kind: string;
+  /** Idempotency key within the connection and kind, e.g. the order id. */
+  key: string;
+  /** JSON handed to the handler. */
+  payload: unknown;
+}
+
 export interface PageResult<Raw, Cur> {
   items: Raw[];
   /** The cursor to resume from after this page is committed. */
@@ -65,7 +123,62 @@ export interface PageResult<Raw, Cur> {
   done: boolean;
   /** Total number of items in the stream, when the platform tells. */
   total?: number;
+  /** Platform writes to perform once this page is committed (see PullWrite). */
+  writes?: PullWrite[];
+  /** Nested lists the items still need (see ChildRead); read to completion before the page is mapped and committed. */
+  children?: ChildRead[];
+  /**
+   * The platform is still preparing what comes next (a Shopify bulk operation running): the page has no
+   * items, its cursor is committed as the checkpoint, and the engine asks again with `next` after `ms`,
+   * waiting on the run's signal so that the deadline or a cancel ends the wait at once. The loop guard
+   * applies to waits like to any page, so `next` must differ from poll to poll (count the polls in it):
+   * a connector that keeps answering the same cursor is looping, not waiting.
+   */
+  wait?: { ms: number; reason: string };
 }
+
+/** Where a child read goes on: the platform's cursor, or a page number. */
+export type ChildCursor = string | number;
+
+/** One page of a child read. */
+export interface ChildPage<N = unknown> {
+  nodes: N[];
+  /** The cursor of the page after this one; null only when `done`. */
+  next: ChildCursor | null;
+  done: boolean;
+  /** Child reads these nodes need in turn (a variant's inventory levels beyond their first page). */
+  children?: ChildRead[];
+}
+
+/**
+ * A nested list of a page's item that did not fit on the page (a product's variants beyond the first
+ * 20, an order's lines beyond the first 10). The connector declares it; the engine reads it page by
+ * page (engine/child-pages.ts) under the run's loop guard, signal, limiter and progress, before the
+ * page is mapped and committed. `fetch` goes through `ctx.http` like every request.
+ */
+export interface ChildRead<Cfg = unknown, N = unknown> {
+  /** What is read, for progress and error messages: "line items of gid://shopify/Order/1". */
+  what: string;
+  /** The cursor after the nodes the item already holds; null when the platform said more followed but gave none. */
+  after: ChildCursor | null;
+  /** The page after `after`; null when the parent is gone meanwhile (what was read is kept, the next pull sees the deletion). */
+  fetch(ctx: Ctx<Cfg>, after: ChildCursor): Promise<ChildPage<N> | null>;
+  /** Puts a page's nodes where they belong in the parent item; called once per page, in order. */
+  attach(nodes: N[]): void;
+}
+
+/** One parent re-read whole by fetchGroup, with the nested lists it still needs (read by the engine). */
+export interface GroupRead<Raw> {
+  item: Raw;
+  children?: ChildRead[];
+}
+
+/**
+ * Performs one PullWrite of its kind with the write's payload. A thrown SyncError decides what follows:
+ * a retryable kind (transient, rate_limited) is retried with backoff up to a bound; anything else (e.g.
+ * upstream_rejected: the platform refused) records the write as failed with the reason.
+ */
+export type PullWriteHandler<Cfg> = (ctx: Ctx<Cfg>, payload: unknown) => Promise<void>;
 
 export interface Stream<Cfg, Raw, Cur> {
   name: string;
@@ -85,7 +198,9 @@ export interface Stream<Cfg, Raw, Cur> {
    * item of this stream; null when it is gone. Lets an event that only names parents
    * (WebhookEvent.refetchGroups) be applied without a full pass.
    */
-  fetchGroup?(ctx: Ctx<Cfg>, groupId: string): Promise<Raw | null>;
+  fetchGroup?(ctx: Ctx<Cfg>, groupId: string): Promise<GroupRead<Raw> | null>;
+  /** How each kind of PullWrite this stream's pages ask for is performed, by kind. */
+  writes?: Record<string, PullWriteHandler<Cfg>>;
 }
 
 export interface RawRequest {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InFlight } from './in-flight.js';
 
 describe('InFlight', () => {
@@ -61,24 +61,37 @@ describe('InFlight with gather', () => {
   });
 
   it('does not wait past gatherMaxMs however many calls keep arriving', async () => {
-    const flights = new InFlight<number>({ gather: true, gatherMaxMs: 20 });
-    let started = 0;
-    const first = flights.run('k', async () => (started = performance.now()));
-    const t0 = performance.now();
-    let stop = false;
-    void flights.run('k', async () => 0); // a second caller in the first turn: gathering goes on
-    // A call in every turn, for longer than the cap.
-    const feeder = (async () => {
-      while (!stop) {
+    // The cap is a duration, so the clock it reads is a fake one: each turn below costs exactly the
+    // milliseconds the test says, however loaded the machine is.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const flights = new InFlight<number>({ gather: true, gatherMaxMs: 20 });
+      const t0 = performance.now();
+      let startedAfterMs: number | undefined;
+      const first = flights.run('k', async () => {
+        startedAfterMs = performance.now() - t0;
+        return 1;
+      });
+      let joined = 1;
+      // A call in every turn; `msPerTurn` of fake time passes per turn.
+      const turn = async (msPerTurn: number) => {
+        joined++;
         void flights.run('k', async () => 0);
+        vi.advanceTimersByTime(msPerTurn);
         await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await first;
-    stop = true;
-    await feeder;
-    expect(started - t0).toBeGreaterThanOrEqual(19);
-    expect(started - t0).toBeLessThan(500);
+      };
+      // While no time passes, calls arriving turn after turn keep it gathering: turns alone never end it.
+      for (let i = 0; i < 50; i++) await turn(0);
+      expect(startedAfterMs).toBeUndefined();
+      // Time passing with calls still arriving: the work starts once the cap is reached, not before.
+      for (let i = 0; i < 100 && startedAfterMs === undefined; i++) await turn(1);
+      expect(await first).toBe(1);
+      expect(startedAfterMs).toBeGreaterThanOrEqual(20);
+      expect(startedAfterMs).toBeLessThanOrEqual(21);
+      expect(joined).toBeGreaterThan(50 + 19);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('starts a lone call after one turn', async () => {

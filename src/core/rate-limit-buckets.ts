@@ -1,8 +1,8 @@
 // The time-based rate-limit models: token bucket, leaky bucket, cost bucket and fixed window. Each paces
 // from its own bookkeeping and converges on what the platform reports (DESIGN.md 5.4).
 import { SyncError } from './errors.js';
-import { EPSILON, PauseState, requirePositive, waitMs } from './rate-limit-model.js';
-import type { RateLimitModel, RateLimitObservation, RateLimitRequest } from './rate-limit-model.js';
+import { EPSILON, PauseState, finite, nonEmpty, positive, requirePositive, singleBucket, waitMs } from './rate-limit-model.js';
+import type { RateLimitModel, RateLimitObservation, RateLimitRequest, SharedBuckets } from './rate-limit-model.js';
 
 export interface TokenBucketOptions {
   /** Tokens added per second. */
@@ -70,6 +70,18 @@ export class TokenBucket implements RateLimitModel {
 
   pausedUntil(now: number): number | null {
     return this.paused.endAt(now);
+  }
+
+  /** The same bucket for every process; `remaining` lowers it, a pause leaves one token at its end. */
+  sharedBuckets(): SharedBuckets {
+    return singleBucket(
+      { name: 'token', capacity: this.burst, ratePerSec: this.rate * 1000, levelAfterPause: 1 },
+      () => ({ need: 1, cost: 1 }),
+      (_now, obs) => {
+        const remaining = finite(obs.remaining);
+        return remaining === undefined ? null : { atMost: Math.max(0, remaining) };
+      },
+    );
   }
 }
 
@@ -150,6 +162,24 @@ export class LeakyBucket implements RateLimitModel {
 
   pausedUntil(now: number): number | null {
     return this.paused.endAt(now);
+  }
+
+  /** Shared as the room left below the ceiling (capacity - margin), coming back at the leak rate: `used`
+   * lowers the room to what the platform's fill level leaves, `limit` resizes it. */
+  sharedBuckets(): SharedBuckets {
+    return singleBucket(
+      { name: 'leaky', capacity: this.ceiling(), ratePerSec: this.leak * 1000, levelAfterPause: 1 },
+      () => ({ need: 1, cost: 1 }),
+      (_now, obs) => {
+        const limit = positive(obs.limit);
+        const used = finite(obs.used);
+        const ceiling = Math.max(1, (limit ?? this.capacity) - this.margin);
+        return nonEmpty({
+          capacity: limit === undefined ? undefined : ceiling,
+          atMost: used === undefined ? undefined : Math.max(0, ceiling - used),
+        });
+      },
+    );
   }
 }
 
@@ -235,6 +265,28 @@ export class CostBucket implements RateLimitModel {
   pausedUntil(now: number): number | null {
     return this.paused.endAt(now);
   }
+
+  /** The same bucket for every process: the requested cost is taken up front, `requested - actual` comes back,
+   * and the reported `currentlyAvailable` lowers the level (a pause leaves the level alone, as here). */
+  sharedBuckets(): SharedBuckets {
+    return singleBucket(
+      { name: 'cost', capacity: this.capacity, ratePerSec: this.rate * 1000 },
+      (req) => {
+        const cost = CostBucket.cost(req);
+        return { need: Math.min(cost, this.maxSingleCost), cost };
+      },
+      (_now, obs) => {
+        const requested = finite(obs.requestedCost);
+        const actual = finite(obs.actualCost);
+        return nonEmpty({
+          refund: requested !== undefined && actual !== undefined ? CostBucket.cost({ cost: requested }) - actual : undefined,
+          atMost: finite(obs.available),
+          capacity: positive(obs.capacity),
+          ratePerSec: positive(obs.restoreRate),
+        });
+      },
+    );
+  }
 }
 
 export interface WindowLimitOptions {
@@ -315,5 +367,26 @@ export class WindowLimit implements RateLimitModel {
 
   pausedUntil(now: number): number | null {
     return this.paused.endAt(now);
+  }
+
+  /** The same window for every process: `remaining` lowers what is left of it, a reported reset time re-aligns
+   * it, and a pause spends it until the pause ends. */
+  sharedBuckets(): SharedBuckets {
+    return singleBucket(
+      { name: 'window', capacity: this.limit, ratePerSec: this.limit / (this.windowMs / 1000), windowMs: this.windowMs, levelAfterPause: 0 },
+      () => ({ need: 1, cost: 1 }),
+      (now, obs) => {
+        const resetAt = finite(obs.resetAt);
+        // A window that has already ended says nothing about the current one.
+        if (resetAt !== undefined && resetAt <= now) return null;
+        const remaining = finite(obs.remaining);
+        return nonEmpty({
+          capacity: positive(obs.limit),
+          atMost: remaining === undefined ? undefined : Math.max(0, remaining),
+          windowEndsInMs: resetAt === undefined ? undefined : resetAt - now,
+          windowToleranceMs: resetAt === undefined ? undefined : this.tolerance,
+        });
+      },
+    );
   }
 }

@@ -39,6 +39,109 @@ export interface RateLimitModel {
   pause(untilMs: number, route?: string): void;
   /** When a pause is in force, its end (for progress "rate_limited until"). */
   pausedUntil(now: number, route?: string): number | null;
+  /** The same budget described as buckets that every process using the credential can spend from (a row per
+   * bucket on PostgreSQL, connectors/shared-limiter.ts). Absent: the model stays in this process only. */
+  sharedBuckets?(): SharedBuckets;
+}
+
+/**
+ * One bucket of a shared budget. The description lives with the model it mirrors, so what a platform allows
+ * is written once: the in-process model paces this process, the shared bucket paces all of them together.
+ */
+export interface SharedBucketSpec {
+  /** Unique within the model: the kind of bucket ('cost', 'leaky', 'token', 'window'), so that two budgets of
+   * one credential (Shopify's GraphQL and REST) never meet in one row; route groups prefix their group. */
+  name: string;
+  /** Units the bucket holds when full. */
+  capacity: number;
+  /** Units restored per second, continuously (ignored by a fixed window). */
+  ratePerSec: number;
+  /** A fixed window of this length instead: the bucket refills to capacity at once when the window ends. */
+  windowMs?: number;
+  /** The level a platform pause leaves at its end, refilling from then on; absent: a pause does not touch the
+   * level (a cost bucket keeps restoring while the platform says wait). */
+  levelAfterPause?: number;
+}
+
+/** What one request spends from one shared bucket. */
+export interface SharedTake {
+  bucket: string;
+  /** Units that must be there before the request goes (clamped to the bucket's capacity where it is kept). */
+  need: number;
+  /** Units it spends; a cost bucket spends the requested cost, which may exceed `need`. */
+  cost: number;
+}
+
+/** What an observation does to one shared bucket, in this order: refund, lower to the platform's figure. */
+export interface SharedAdjust {
+  bucket: string;
+  /** Added to the level (a cost bucket's `requested - actual`). */
+  refund?: number;
+  /** The level is lowered to at most this: the platform's figure is the truth, and only a lower figure is
+   * safe to take over while other processes have requests in flight that the figure does not count yet. */
+  atMost?: number;
+  /** The platform's size and rate replace the bucket's. */
+  capacity?: number;
+  ratePerSec?: number;
+  /** Fixed windows: the platform's current window ends this many ms from now. */
+  windowEndsInMs?: number;
+  /** A reported window end this close to the bucket's own is the same window. */
+  windowToleranceMs?: number;
+}
+
+export interface SharedBuckets {
+  readonly buckets: readonly SharedBucketSpec[];
+  /** The buckets a request spends from (one for every model the platforms use today). */
+  take(req: RateLimitRequest): SharedTake[];
+  /** How an observation made at `now` moves the buckets. */
+  adjust(now: number, obs: RateLimitObservation): SharedAdjust[];
+  /** The buckets a platform pause (of a route's group, or of everything without a route) stops. */
+  paused(route?: string): string[];
+}
+
+/** Shared buckets of a model that has exactly one. */
+export function singleBucket(
+  spec: SharedBucketSpec,
+  take: (req: RateLimitRequest) => Omit<SharedTake, 'bucket'>,
+  adjust: (now: number, obs: RateLimitObservation) => Omit<SharedAdjust, 'bucket'> | null,
+): SharedBuckets {
+  const name = spec.name;
+  return {
+    buckets: [spec],
+    take: (req) => [{ ...take(req), bucket: name }],
+    adjust: (now, obs) => {
+      const a = adjust(now, obs);
+      return a === null ? [] : [{ ...a, bucket: name }];
+    },
+    paused: () => [name],
+  };
+}
+
+/** Several models' shared buckets side by side, each model's names under its own prefix. */
+export function prefixed(prefix: string, shared: SharedBuckets): SharedBuckets {
+  const name = (bucket: string) => `${prefix}/${bucket}`;
+  return {
+    buckets: shared.buckets.map((b) => ({ ...b, name: name(b.name) })),
+    take: (req) => shared.take(req).map((t) => ({ ...t, bucket: name(t.bucket) })),
+    adjust: (now, obs) => shared.adjust(now, obs).map((a) => ({ ...a, bucket: name(a.bucket) })),
+    paused: (route) => shared.paused(route).map(name),
+  };
+}
+
+/** A finite number or undefined: observations come from headers and bodies, anything may be missing or odd. */
+export function finite(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+
+/** A finite number above 0, or undefined. */
+export function positive(value: number | undefined): number | undefined {
+  const v = finite(value);
+  return v !== undefined && v > 0 ? v : undefined;
+}
+
+/** The adjustment, or null when it says nothing. */
+export function nonEmpty<T extends object>(adjust: T): T | null {
+  return Object.values(adjust).some((v) => v !== undefined) ? adjust : null;
 }
 
 // Float refills (e.g. 0.1 token per ms) leave values like 0.9999999999; without a tolerance a request would

@@ -5,10 +5,11 @@
 //
 // Unless a model says otherwise it counts requests and ignores `cost`; only CostBucket spends `cost`.
 import { SyncError } from './errors.js';
-import { PauseState, cancelOn, latest, requirePositive } from './rate-limit-model.js';
-import type { RateLimitModel, RateLimitObservation, RateLimitRequest } from './rate-limit-model.js';
+import { PauseState, cancelOn, latest, prefixed, requirePositive } from './rate-limit-model.js';
+import type { RateLimitModel, RateLimitObservation, RateLimitRequest, SharedBuckets } from './rate-limit-model.js';
 
 export type { RateLimitModel, RateLimitObservation, RateLimitRequest } from './rate-limit-model.js';
+export type { SharedAdjust, SharedBucketSpec, SharedBuckets, SharedTake } from './rate-limit-model.js';
 export { CostBucket, LeakyBucket, TokenBucket, WindowLimit } from './rate-limit-buckets.js';
 export type { CostBucketOptions, LeakyBucketOptions, TokenBucketOptions, WindowLimitOptions } from './rate-limit-buckets.js';
 
@@ -64,6 +65,23 @@ export class RouteGroups implements RateLimitModel {
     if (route !== undefined) return this.group(route).pausedUntil(now, route);
     return latest(Object.values(this.groups).map((m) => m.pausedUntil(now)));
   }
+
+  /** Each group's buckets under the group's name (eMAG: `orders/token`, `other/token`), kept apart as here. */
+  sharedBuckets(): SharedBuckets {
+    const groups = new Map<string, SharedBuckets>();
+    for (const [name, model] of Object.entries(this.groups)) {
+      const shared = model.sharedBuckets?.();
+      if (shared) groups.set(name, prefixed(name, shared));
+    }
+    const of = (route: string | undefined) => groups.get(this.routeToGroup(route));
+    const all = [...groups.values()];
+    return {
+      buckets: all.flatMap((g) => g.buckets),
+      take: (req) => of(req.route)?.take(req) ?? [],
+      adjust: (now, obs) => of(obs.route)?.adjust(now, obs) ?? [],
+      paused: (route) => (route !== undefined ? (of(route)?.paused(route) ?? []) : all.flatMap((g) => g.paused())),
+    };
+  }
 }
 
 export interface ConcurrencyCapOptions {
@@ -72,7 +90,11 @@ export interface ConcurrencyCapOptions {
 }
 
 /** Caps requests in flight (WooCommerce, which documents no limit). reserve() returns Infinity when full:
- * the caller waits for a release, not for time. */
+ * the caller waits for a release, not for time.
+ *
+ * It has no shared buckets and stays in each process: N processes on one store may have N x max requests in
+ * flight. Sharing a cap needs a lease per request that a crashed holder's expiry gives back, which a platform
+ * that documents no limit does not warrant; pacing by time is what the shared buckets are for. */
 export class ConcurrencyCap implements RateLimitModel {
   private readonly max: number;
   private inFlight = 0;
@@ -150,5 +172,19 @@ export class Combined implements RateLimitModel {
 
   pausedUntil(now: number, route?: string): number | null {
     return latest(this.models.map((m) => m.pausedUntil(now, route)));
+  }
+
+  /** The shared buckets of every member that has some, each under its position; the others stay in process. */
+  sharedBuckets(): SharedBuckets {
+    const parts = this.models.flatMap((m, i) => {
+      const shared = m.sharedBuckets?.();
+      return shared ? [prefixed(String(i), shared)] : [];
+    });
+    return {
+      buckets: parts.flatMap((p) => p.buckets),
+      take: (req) => parts.flatMap((p) => p.take(req)),
+      adjust: (now, obs) => parts.flatMap((p) => p.adjust(now, obs)),
+      paused: (route) => parts.flatMap((p) => p.paused(route)),
+    };
   }
 }

@@ -12,16 +12,20 @@ import { LimiterRegistry } from './registry.js';
 import type { ContextDeps } from './run-context.js';
 import { buildCtx, loadConnectionForSync } from './run-context.js';
 import { RetryBudget } from '../core/retry-budget.js';
-import { claimRun, createOrGetActiveRun, expireAllLeases, findOrphanedRuns, getRun, heartbeat, requestCancel, runDependencies, type RunRow } from './runs.js';
+import { activeRunOf, claimRun, createOrGetActiveRun, expireAllLeases, getRun, heartbeat, requestCancel, runDependencies, type RunRow } from './runs.js';
+import { ensureRunQueue, findOrphans, queuedRunsOf, RUN_QUEUE, type RunJob, sendRunJob } from './dispatch.js';
 import { orderStreams } from './stream-order.js';
 import { ensureQueue } from './queue.js';
 import { runDueSchedules, SCHEDULE_QUEUE } from './schedules.js';
 import { retryDeadLetters, type RetryOutcome } from './dead-letter-retry.js';
-import { processWebhookEvents, type Received, receiveWebhook } from './webhooks.js';
+import { type Received, receiveWebhook } from './webhooks.js';
+import { pullWritePasses, webhookPasses } from './background-passes.js';
+import type { ConnectionPasses } from './connection-passes.js';
 import type { RawRequest } from '../connectors/types.js';
 import type { DeadLetterFilter } from './dead-letters.js';
 
-export const RUN_QUEUE = 'sync-runs';
+export { RUN_QUEUE } from './dispatch.js';
+export { PULL_WRITES_QUEUE, WEBHOOK_QUEUE } from './background-passes.js';
 
 export interface EngineOptions extends Omit<ContextDeps, 'limiters'> {
   /** Identifies this worker in sync_runs.lease_owner. */
@@ -33,7 +37,7 @@ export interface EngineOptions extends Omit<ContextDeps, 'limiters'> {
   manualMinIntervalMs?: number;
   /** Default per-run deadline. */
   defaultDeadlineMs?: number;
-  /** How long a queued run may wait for the queue before a worker takes it directly. */
+  /** How long a queued run may wait unclaimed before a worker sends it a job again (its job was lost). */
   staleQueuedMs?: number;
   /** Runs this process executes at once. */
   concurrency?: number;
@@ -73,14 +77,20 @@ export class Engine {
   private readonly executions = new Map<string, Promise<RunRow | null>>();
   private queue: PgBoss | null = null;
   private workerIds: string[] = [];
-  private readonly webhookWork = new Map<string, Promise<void>>();
-  private readonly webhookDirty = new Set<string>();
+  /** Webhook deliveries to apply and platform writes of committed pages: jobs per connection. */
+  private readonly webhooks: ConnectionPasses;
+  private readonly pullWrites: ConnectionPasses;
   private sweeper: NodeJS.Timeout | null = null;
+  private onlyConnection: string | null = null;
   private stopped = false;
 
   constructor(options: EngineOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.deps = { ...options, limiters: new LimiterRegistry() };
+    this.webhooks = webhookPasses(this.deps);
+    this.pullWrites = pullWritePasses(this.deps);
+    // A committed page asked for platform writes (eMAG acknowledge): they are a job of their own.
+    this.deps.onPullWrites ??= (tenantId, connectionId) => void this.pullWrites.dispatch({ tenantId, connectionId });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.opts = {
       autoMinIntervalMs: options.autoMinIntervalMs ?? 5 * 60_000,
@@ -130,12 +140,9 @@ export class Engine {
         } else result.active.push(run);
       });
     }
-    if (result.created.length > 0 && this.queue) {
-      // One job per trigger: its runs execute in dependency order on one worker.
-      await this.queue.send(RUN_QUEUE, { tenantId: req.tenantId, runIds: result.created.map((r) => r.id) }, { retryLimit: 0 });
-      // Wake this process's workers now instead of at their next poll.
-      for (const id of this.workerIds) this.queue.notifyWorker(id);
-    }
+    // One job per stream; a stream that depends on another is refused where it is claimed until that
+    // one has ended, and is sent again when it does (see executeOnce).
+    for (const run of result.created) await this.dispatch({ tenantId: req.tenantId, connectionId: req.connectionId, stream: run.stream }, run.deadline_at);
     return result;
   }
 
@@ -143,6 +150,42 @@ export class Engine {
    * Claims the run and executes it to its end in this process; null if another worker holds it.
    * A run already executing in this process (e.g. picked up by the queue worker while a CLI command
    * waits on it) is joined, never started a second time.
+   */
+  /**
+   * Queues the job that executes (connection, stream)'s active run; without a started queue (an engine
+   * used as a library, tests) the run stays queued for `execute` or for the next worker to dispatch it.
+   */
+  private async dispatch(job: RunJob, deadlineAt: Date | null): Promise<void> {
+    if (!this.queue) return;
+    try {
+      await sendRunJob(this.queue, job, deadlineAt);
+    } catch (err) {
+      // The run is stored and stays queued: the re-dispatch pass sends its job after `staleQueuedMs`.
+      this.deps.logger.warn({ err, ...job }, 'could not queue the run job; it will be re-dispatched');
+      return;
+    }
+    // Wake this process's workers now instead of at their next poll.
+    for (const id of this.workerIds) this.queue.notifyWorker(id);
+  }
+
+  /** The body of a `sync-run` job: executes the stream's active run if this worker may claim it now. */
+  private async runJob(job: RunJob): Promise<void> {
+    if (this.stopped) return;
+    if (this.onlyConnection && job.connectionId !== this.onlyConnection) {
+      // A command working one connection's runs (`sync --wait`) puts other work back for the workers,
+      // a little later so that it does not take the same job again at once.
+      await this.queue?.send(RUN_QUEUE, job, { singletonKey: `${job.connectionId}:${job.stream}`, startAfter: 2 });
+      return;
+    }
+    const run = await this.db.withTenant(job.tenantId, (tx) => activeRunOf(tx, job.connectionId, job.stream));
+    if (run) await this.execute(job.tenantId, run.id);
+  }
+
+  /**
+   * Executes a run in this process: the body of the queue's jobs, also called directly by tests and by
+   * embedded callers that already hold the run. Claims the run first (lease free or expired,
+   * dependencies ended) and returns null if it cannot. A run already executing in this process is
+   * joined, never started a second time.
    */
   execute(tenantId: string, runId: string): Promise<RunRow | null> {
     const under = this.executions.get(runId);
@@ -175,11 +218,24 @@ export class Engine {
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     try {
       if (claimed.cancel_requested) controller.abort(new SyncError('cancelled', 'run cancelled on request'));
-      return await executePull(this.deps, this.pullOptions, claimed, { signal: controller.signal, owner: this.owner });
+      const ended = await executePull(this.deps, this.pullOptions, claimed, { signal: controller.signal, owner: this.owner });
+      // Streams that waited for this one (orders for customers and products) may be claimable now.
+      if (ended) await this.dispatchQueuedOf(tenantId, claimed.connection_id);
+      return ended;
     } finally {
       if (deadline) clearTimeout(deadline);
       clearInterval(beat);
       this.running.delete(runId);
+    }
+  }
+
+  private async dispatchQueuedOf(tenantId: string, connectionId: string): Promise<void> {
+    if (!this.queue || this.stopped) return;
+    try {
+      for (const q of await queuedRunsOf(this.db, tenantId, connectionId)) await this.dispatch({ tenantId, connectionId, stream: q.stream }, q.deadline_at);
+    } catch (err) {
+      // Not lost: the orphan pass sends the job once the run has waited `staleQueuedMs`.
+      this.deps.logger.warn({ err, connectionId }, 'could not dispatch the queued runs of the connection');
     }
   }
 
@@ -193,32 +249,23 @@ export class Engine {
   /** Verifies and stores a delivery, then applies it in the background (the caller answers 200 at once). */
   async receiveWebhook(platform: string, connectionId: string, req: RawRequest): Promise<Received> {
     const received = await receiveWebhook(this.deps, platform, connectionId, req);
-    if (received.received > 0) this.processWebhooksSoon(received.tenantId, connectionId);
+    if (received.received > 0) await this.webhooks.dispatch({ tenantId: received.tenantId, connectionId });
     return received;
   }
 
-  /** Coalesced per connection: a burst of deliveries is applied by one pass, plus one more if more arrived meanwhile. */
+  /** Applies the connection's stored deliveries in this process now (coalesced with a pass under way). */
   processWebhooksSoon(tenantId: string, connectionId: string): Promise<void> {
-    const running = this.webhookWork.get(connectionId);
-    if (running) {
-      this.webhookDirty.add(connectionId);
-      return running;
-    }
-    const work = (async () => {
-      do {
-        this.webhookDirty.delete(connectionId);
-        await processWebhookEvents(this.deps, tenantId, connectionId);
-      } while (this.webhookDirty.has(connectionId));
-    })()
-      .catch((err) => this.deps.logger.error({ err, connectionId }, 'webhook processing failed; the sweeper retries'))
-      .finally(() => this.webhookWork.delete(connectionId));
-    this.webhookWork.set(connectionId, work);
-    return work;
+    return this.webhooks.run({ tenantId, connectionId });
   }
 
-  /** Resolves when no webhook processing is under way for the connection (tests, shutdown). */
-  async webhooksIdle(connectionId: string): Promise<void> {
-    while (this.webhookWork.has(connectionId)) await this.webhookWork.get(connectionId);
+  /** Resolves when the connection has no delivery left to apply and no pass under way here (tests, shutdown). */
+  webhooksIdle(connectionId: string, timeoutMs?: number): Promise<void> {
+    return this.webhooks.idle(connectionId, timeoutMs);
+  }
+
+  /** Resolves when the connection has no platform write pending and no pass under way here. */
+  pullWritesIdle(connectionId: string, timeoutMs?: number): Promise<void> {
+    return this.pullWrites.idle(connectionId, timeoutMs);
   }
 
   /** Subscribes the platform's webhook deliveries to `callbackUrl`, where the connector can. */
@@ -245,18 +292,29 @@ export class Engine {
     }
   }
 
-  /** Works queued runs and resumes orphaned ones. `embedded`: this process owns the database. */
-  async start(queue: PgBoss, opts: { embedded?: boolean } = {}): Promise<void> {
-    this.queue = queue;
+  /**
+   * Takes jobs: runs, webhook deliveries and the schedule tick; and re-dispatches runs no worker is on.
+   * `embedded`: this process owns the database, so every lease found is a dead one.
+   */
+  async start(queue: PgBoss, opts: { embedded?: boolean; onlyConnection?: string } = {}): Promise<void> {
+    await this.attachQueue(queue);
     this.stopped = false;
+    this.onlyConnection = opts.onlyConnection ?? null;
     if (opts.embedded) await this.db.transaction((tx) => expireAllLeases(tx));
-    await ensureQueue(queue, RUN_QUEUE);
     for (let i = 0; i < this.opts.concurrency; i++) {
-      const id = await queue.work<{ tenantId: string; runIds: string[] }>(RUN_QUEUE, { pollingIntervalSeconds: 1 }, async (jobs) => {
-        for (const job of jobs) for (const runId of job.data.runIds) if (!this.stopped) await this.execute(job.data.tenantId, runId);
-      });
-      this.workerIds.push(id);
+      this.workerIds.push(
+        await queue.work<RunJob>(RUN_QUEUE, { pollingIntervalSeconds: 1, batchSize: 1 }, async ([job]) => {
+          if (job) await this.runJob(job.data);
+        }),
+      );
     }
+    if (this.onlyConnection) {
+      // This connection's platform writes are part of what `sync --wait` waits for; the rest is the workers' business.
+      await this.pullWrites.startWorking(queue);
+      return;
+    }
+    await this.webhooks.startWorking(queue);
+    await this.pullWrites.startWorking(queue);
     // Scheduled pulls: one cron tick per minute for the whole cluster.
     await ensureQueue(queue, SCHEDULE_QUEUE);
     await queue.schedule(SCHEDULE_QUEUE, '* * * * *', {}, { retryLimit: 0 });
@@ -265,21 +323,32 @@ export class Engine {
         if (!this.stopped) await runDueSchedules(this);
       }),
     );
-    const sweep = async () => {
-      if (this.stopped || this.running.size >= this.opts.concurrency) return;
-      const orphans = await this.db.transaction((tx) => findOrphanedRuns(tx, this.opts.staleQueuedMs, this.opts.concurrency - this.running.size));
-      for (const run of orphans) {
-        if (this.stopped || this.running.has(run.id)) continue;
-        void this.execute(run.tenant_id, run.id).catch((err) => this.deps.logger.error({ err, runId: run.id }, 'resumed run failed'));
+    // What pg-boss cannot see (see dispatch.ts): runs whose worker died, runs and deliveries stored
+    // without a job. They get a job; nothing is executed here.
+    const redispatch = async () => {
+      if (this.stopped) return;
+      const streamsOf = (platform: string, stream: string) => this.deps.registry.get(platform)?.streams.find((s) => s.name === stream)?.dependsOn ?? [];
+      for (const o of await findOrphans(this.db, this.opts.staleQueuedMs, streamsOf)) {
+        if (!this.stopped) await this.dispatch({ tenantId: o.tenant_id, connectionId: o.connection_id, stream: o.stream }, o.deadline_at);
       }
-      // Deliveries stored but never applied (the receiving process died): apply them here.
-      const { rows: stale } = await this.db.query<{ tenant_id: string; connection_id: string }>(
-        `SELECT DISTINCT tenant_id, connection_id FROM webhook_events WHERE status = 'received' AND received_at < now() - interval '10 seconds' LIMIT 20`,
-      );
-      for (const w of stale) void this.processWebhooksSoon(w.tenant_id, w.connection_id);
+      await this.webhooks.redispatchStale();
+      await this.pullWrites.redispatchStale();
     };
-    this.sweeper = setInterval(() => void sweep().catch((err) => this.deps.logger.warn({ err }, 'orphan sweep failed')), Math.max(100, Math.floor(this.leaseMs / 2)));
-    void sweep();
+    this.sweeper = setInterval(() => void redispatch().catch((err) => this.deps.logger.warn({ err }, 're-dispatch pass failed')), Math.max(100, Math.floor(this.leaseMs / 2)));
+    void redispatch().catch((err) => this.deps.logger.warn({ err }, 're-dispatch pass failed'));
+  }
+
+  /** Lets this engine send jobs (triggers, deliveries) without taking any: a CLI command that only queues. */
+  async attachQueue(queue: PgBoss): Promise<void> {
+    this.queue = queue;
+    await ensureRunQueue(queue);
+    await this.webhooks.attach(queue);
+    await this.pullWrites.attach(queue);
+  }
+
+  /** True while this engine takes jobs (between start and stop). */
+  get working(): boolean {
+    return this.workerIds.length > 0 && !this.stopped;
   }
 
   /** Stops taking work; runs in flight stop at their next boundary and keep their checkpoint and lease to expire. */
@@ -288,6 +357,8 @@ export class Engine {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     for (const c of this.running.values()) c.abort(new SyncError('conflict', 'worker shutting down'));
+    await this.webhooks.stop();
+    await this.pullWrites.stop();
     if (this.queue) {
       await this.queue.offWork(RUN_QUEUE).catch(() => undefined);
       await this.queue.offWork(SCHEDULE_QUEUE).catch(() => undefined);

@@ -1,7 +1,7 @@
 // The page loop of a pull run (DESIGN.md 5.1). For every page: fetch, map, validate, then ONE
 // transaction writes the changed records, the dead letters, the checkpoint and the run's progress.
 // A crash at any instant therefore resumes from the last committed page, re-fetching at most one.
-import type { Stream, SyncMode } from '../connectors/types.js';
+import type { PullWrite, Stream, SyncMode } from '../connectors/types.js';
 import { isSyncError, SyncError } from '../core/errors.js';
 import { contentHash, stableStringify } from '../core/hash.js';
 import { type CanonicalRecord, type InvalidRecord, isInvalidRecord, parseCanonicalRecord } from '../core/records.js';
@@ -12,10 +12,12 @@ import { updateConnection } from '../store/connections.js';
 import { applyRecords } from './apply.js';
 import { type CheckpointEnvelope, loadCheckpoint, markSuccess, saveCheckpoint, startingPoint } from './checkpoints.js';
 import { insertDeadLetters } from './dead-letters.js';
+import { insertPullWrites } from './pull-writes.js';
 import { abortableSleep } from '../connectors/limiter.js';
 import { PlannerStats } from './planner-stats.js';
 import { ProgressWriter } from './progress.js';
 import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
+import { readChildPages } from './child-pages.js';
 import { EMPTY_COUNTS, finishRun, INITIAL_PROGRESS, type RunCounts, type RunOutcome, type RunProgress, type RunRow } from './runs.js';
 import { sweepUnseen } from './sweep.js';
 
@@ -93,6 +95,9 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
           writer.update(progress);
         },
         onRetry: ({ error }) => {
+          // Back to 'fetching' with the next page; until then the run says it is retrying and why
+          // (a 429's wait is already shown as rate_limited, with until when).
+          if (error.kind !== 'rate_limited') progress.stage = 'retrying';
           progress.retries++;
           progress.message = error.message;
           writer.update(progress);
@@ -116,6 +121,7 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
     const seenCursors = new Set<string>([stableStringify(cursor ?? null)]);
     const seenPages = new Set<string>();
     let done = false;
+    let waited = false;
 
     while (!done) {
       control.signal.throwIfAborted();
@@ -131,11 +137,33 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       }
       if (pageHash) seenPages.add(pageHash);
       seenCursors.add(nextKey);
+      // Nested lists the items still need are read to completion first: the checkpoint stays per
+      // top-level page, never inside a parent (child-pages.ts says why).
+      if (page.children?.length) {
+        await readChildPages(ctx, page.children, {
+          signal: control.signal,
+          onPage: (p) => {
+            budget.progress();
+            progress.message = `reading ${p.what}: page ${p.page} (${p.nodes} so far)`;
+            writer.update(progress);
+          },
+        });
+        delete progress.message;
+      }
 
       const { records, invalid } = mapPage(stream, page.items);
       const envelope: CheckpointEnvelope = { passId, passMode: run.mode as SyncMode, passComplete: page.done, cursor: page.next };
       progress.stage = 'writing';
-      progress.page++;
+      // A wait (the platform still preparing the data) is no page of data: the run shows it as
+      // fetching, with what it waits for as the message.
+      if (page.wait) {
+        progress.stage = 'fetching';
+        progress.message = page.wait.reason;
+      } else {
+        progress.page++;
+        if (waited) delete progress.message;
+      }
+      waited = page.wait !== undefined;
       progress.processed += page.items.length;
       progress.total = page.total ?? progress.total;
       progress.rateLimitedUntil = null;
@@ -144,11 +172,15 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
         records, invalid, items: page.items, envelope, version, counts, progress,
         passId: run.mode === 'full' ? passId : null,
         origin: conn.platform,
+        writes: page.writes,
       });
+      // Committed: the platform writes the page asked for (eMAG acknowledge) run now, as their own job.
+      if (page.writes?.length) deps.onPullWrites?.(run.tenant_id, run.connection_id);
       budget.progress();
       await stats.afterPage(progress.processed);
       cursor = page.next;
       done = page.done;
+      if (page.wait && !done) await abortableSleep(page.wait.ms, control.signal);
     }
 
     if (run.mode === 'full' && counts.deadLetters === 0) {
@@ -192,6 +224,7 @@ interface PageWrite {
   passId: string | null;
   /** The platform the records come from (field provenance, audit log). */
   origin: string;
+  writes?: PullWrite[];
 }
 
 /** One transaction: records + dead letters + checkpoint + progress. Retried; then the page itself is dead-lettered. */
@@ -207,6 +240,7 @@ async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, con
           ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: 'externalId' in r.record ? r.record.externalId : r.record.productExternalId, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),
         ];
         await insertDeadLetters(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, stream: run.stream }, dead);
+        await insertPullWrites(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, stream: run.stream }, p.writes);
         const counts = { ...p.counts, added: p.counts.added + applied.added, updated: p.counts.updated + applied.updated, unchanged: p.counts.unchanged + applied.unchanged, deadLetters: p.counts.deadLetters + dead.length };
         const version = await saveCheckpoint(tx, { tenantId: run.tenant_id, connectionId: run.connection_id, stream: run.stream }, p.envelope, p.version, run.id, {
           owner: control.owner,

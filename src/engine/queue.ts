@@ -24,11 +24,11 @@ export async function startQueue(db: Db, logger: QueueLogger, opts: { supervise?
  * Creates a queue if it does not exist. Several processes starting together can deadlock inside
  * pg-boss's createQueue (PostgreSQL 40P01) or race on its unique key; both mean "try again".
  */
-export async function ensureQueue(boss: PgBoss, name: string, attempts = 8): Promise<void> {
+export async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'> = {}, attempts = 8): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     if (await boss.getQueue(name)) return;
     try {
-      await boss.createQueue(name);
+      await boss.createQueue(name, { name, ...options });
       return;
     } catch (err) {
       const code = (err as { code?: string }).code;

@@ -2,12 +2,10 @@
 // the connection's validated config, its shared limiter, and an HTTP client bound to the run's
 // abort signal and retry budget.
 import { createHttpClient } from '../connectors/http.js';
-import { Limiter } from '../connectors/limiter.js';
 import type { OutboundPolicy } from '../connectors/outbound.js';
 import type { Ctx, HttpClient } from '../connectors/types.js';
 import { SyncError } from '../core/errors.js';
 import type { RetryBudget } from '../core/retry-budget.js';
-import { stableStringify } from '../core/hash.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
 import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
@@ -22,6 +20,11 @@ export interface ContextDeps {
   http?: { timeoutMs?: number; backoff?: { baseMs: number; capMs: number } };
   /** Hosts connectors may call beyond public https ones (sandboxes, staging); default none. */
   outbound?: OutboundPolicy;
+  /**
+   * Told after a page's transaction committed with platform writes (PageResult.writes) in it, so that
+   * they are performed (pull-writes.ts) as their own job, never inside the page read.
+   */
+  onPullWrites?(tenantId: string, connectionId: string): void;
 }
 
 export interface LoadedConnection {
@@ -64,7 +67,7 @@ export function buildCtx(
   run: { signal: AbortSignal; budget: RetryBudget; startedAt: Date; hooks?: HttpHooks },
 ): Ctx<unknown> & { http: HttpClient } {
   const c = conn.connector;
-  const limiter = deps.limiters.get(conn.id, stableStringify(conn.config), () => new Limiter(c.rateLimit(conn.config)));
+  const limiter = deps.limiters.limiterFor({ db: deps.db, connector: c, config: conn.config, onError: (err) => deps.logger.warn({ err }, 'shared rate-limit update failed') });
   const http = createHttpClient({
     baseUrl: c.baseUrl(conn.config),
     limiter,

@@ -160,6 +160,12 @@ export async function runDependencies(
   return (row && streamsOf(row.platform)?.find((s) => s.name === row.stream)?.dependsOn) ?? [];
 }
 
+/** The active (queued or running) run of a connection's stream, if any: single-flight makes it unique. */
+export async function activeRunOf(tx: Queryable, connectionId: string, stream: string): Promise<RunRow | null> {
+  const { rows } = await tx.query<RunRow>(`SELECT * FROM sync_runs WHERE connection_id = $1 AND stream = $2 AND status IN ('queued','running')`, [connectionId, stream]);
+  return rows[0] ?? null;
+}
+
 /** Renews the lease; null when the lease was lost (another worker took over, or the run ended). */
 export async function heartbeat(tx: Queryable, runId: string, owner: string, leaseMs: number): Promise<{ cancelRequested: boolean; deadlineAt: Date | null } | null> {
   const { rows } = await tx.query<{ cancel_requested: boolean; deadline_at: Date | null }>(
@@ -247,19 +253,6 @@ export async function listRuns(
     params,
   );
   return toPage(rows, opts.limit, toRunView);
-}
-
-/** Active runs nobody holds: lease expired, or queued and never claimed for `staleQueuedMs`. */
-export async function findOrphanedRuns(tx: Queryable, staleQueuedMs: number, limit = 20): Promise<RunRow[]> {
-  const { rows } = await tx.query<RunRow>(
-    `SELECT * FROM sync_runs
-      WHERE status IN ('queued','running')
-        AND ((lease_owner IS NOT NULL AND lease_expires_at < now())
-          OR (lease_owner IS NULL AND created_at < now() - ($1::bigint * interval '1 millisecond')))
-      ORDER BY created_at LIMIT $2`,
-    [staleQueuedMs, limit],
-  );
-  return rows;
 }
 
 /** Embedded mode: one process owns the database, so every lease found at start-up is a dead one. */

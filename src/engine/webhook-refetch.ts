@@ -1,11 +1,13 @@
 // Events that name records without carrying them (Printful's catalog_price_changed names products,
 // not prices) are applied by re-reading those parents from the platform through the stream's
-// fetchGroup and the connection's limiter. The reads happen before the event's transaction opens:
-// an API call must never hold the database (on PGlite it would stall every other query). An event
+// fetchGroup, the child pages it declares and the connection's limiter. The reads happen before the
+// event's transaction opens: an API call must never hold the database (on PGlite it would stall every
+// other query). An event
 // naming more than MAX_REFETCH_GROUPS parents, or one whose reads fail, falls back to marking the
 // stream stale, so the next DB-first read refreshes it with a full pass: never worse than that.
 import type { Stream, WebhookEvent } from '../connectors/types.js';
 import { RetryBudget } from '../core/retry-budget.js';
+import { readChildPages } from './child-pages.js';
 import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
 
 export const MAX_REFETCH_GROUPS = 20;
@@ -37,9 +39,15 @@ export class GroupRefetcher {
       const raws: unknown[] = [];
       let missing = 0;
       for (const id of ids) {
-        const raw = await stream.fetchGroup(ctx, id);
-        if (raw === null) missing++;
-        else raws.push(raw);
+        const group = await stream.fetchGroup(ctx, id);
+        if (group === null) {
+          missing++;
+          continue;
+        }
+        // Nested lists beyond their first page (a product's 2,048 variants) are read by the same loop
+        // as a pull's child pages: loop guard, hard cap, this signal, the connection's limiter.
+        await readChildPages(ctx, group.children, { signal: this.signal });
+        raws.push(group.item);
       }
       return { ok: true, stream, raws, missing };
     } catch (err) {

@@ -7,21 +7,25 @@
 // stored or applied (not JSON, a NUL character, absurd nesting, a number too large for its column)
 // is stored as escaped text, answered 200 and dead-lettered with the reason: refusing it would only
 // make the platform retry it for days, and it must not be lost either.
+//
+// Applying is batched (one transaction per WEBHOOK_BATCH_SIZE events, webhook-batch.ts) and drains
+// the connection's backlog before it returns, so it keeps up with acceptance and needs no sweeper
+// once a flood stops.
 import { createHash } from 'node:crypto';
-import type { RawRequest, WebhookEvent, WebhookLookup } from '../connectors/types.js';
-import { isRetryableKind, isSyncError, SyncError } from '../core/errors.js';
+import type { RawRequest, WebhookEvent } from '../connectors/types.js';
+import { isSyncError, SyncError } from '../core/errors.js';
 import { canonicalUuid } from '../core/ids.js';
-import { type CanonicalRecord, isInvalidRecord, parseCanonicalRecord, recordKey } from '../core/records.js';
 import { findUnstorable, storableText } from '../core/storable.js';
 import type { Queryable } from '../store/db.js';
-import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
-import { applyRecords } from './apply.js';
+import { loadConnectionSecrets } from '../store/connections.js';
+import type { Entity } from '../core/records.js';
 import { insertDeadLetters } from './dead-letters.js';
-import { mapPage } from './pull.js';
+import { PlannerStats } from './planner-stats.js';
 import type { ContextDeps } from './run-context.js';
+import { applyBatch, type Endpoint, type EventRow, isPoison, messageOf, type Outcome, type ToRecords, unappliable } from './webhook-batch.js';
 import { GroupRefetcher, type Refetched } from './webhook-refetch.js';
 
-/** The most one processing round spends re-reading records that events name. */
+/** The most one round of re-reading records that events name may take. */
 const REFETCH_TIMEOUT_MS = 60_000;
 
 export interface Received {
@@ -32,12 +36,6 @@ export interface Received {
   duplicates: number;
   /** 1 when the delivery was stored as failed and dead-lettered instead. */
   deadLettered: number;
-}
-
-interface Endpoint {
-  tenantId: string;
-  connectionId: string;
-  platform: string;
 }
 
 export async function receiveWebhook(deps: ContextDeps, platform: string, connectionIdAsSent: string, req: RawRequest): Promise<Received> {
@@ -102,8 +100,6 @@ function verifies(verify: () => boolean): boolean {
   }
 }
 
-const messageOf = (err: unknown) => storableText(err instanceof Error ? err.message : String(err));
-
 /**
  * A time for the occurred_at column, which orders processing: what Date.parse reads, within the
  * years PostgreSQL and toISOString agree on. Anything else is null; the event keeps its own text.
@@ -161,182 +157,194 @@ async function storeUndeliverable(deps: ContextDeps, at: Endpoint, req: RawReque
   return { tenantId: at.tenantId, received: 0, duplicates: stored ? 0 : 1, deadLettered: stored ? 1 : 0 };
 }
 
+
 /**
- * True for a failure that another attempt with the same event would meet again: a value the database
- * refuses (data exceptions, constraint violations, limits), a mapping that throws on this payload, or
- * an error the catalog says not to retry. Lost connections, deadlocks, a shutting-down database and
- * anything unknown are retried, as before.
+ * Events per apply transaction. Large enough that a flood costs a few statements per batch rather
+ * than per event; small enough that a transaction stays short (on PGlite it holds the only
+ * connection, so deliveries wait for it) and a failed batch redoes little.
  */
-function isPoison(err: unknown): boolean {
-  if (isSyncError(err)) return !isRetryableKind(err.kind);
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return true;
-  const e = err as { code?: unknown; severity?: unknown };
-  return typeof e?.code === 'string' && typeof e.severity === 'string' && /^(22|23|54)/.test(e.code);
-}
+export const WEBHOOK_BATCH_SIZE = 250;
 
-interface EventRow {
-  id: string;
-  payload: WebhookEvent;
-}
+/** How long a pass lets deliveries gather when they trickle in while it runs (see below). */
+export const WEBHOOK_SETTLE_MS = 250;
 
-/** Applies received events of a connection, oldest first; returns how many were handled. */
-export async function processWebhookEvents(deps: ContextDeps, tenantId: string, connectionId: string, limit = 500): Promise<number> {
-  const { rows: pending } = await deps.db.withTenant(tenantId, (tx) =>
-    tx.query<EventRow>(
-      `SELECT id, payload FROM webhook_events WHERE tenant_id = $1 AND connection_id = $2 AND status = 'received'
-        ORDER BY occurred_at NULLS LAST, received_at LIMIT $3`,
-      [tenantId, connectionId, limit],
-    ),
-  );
+/** Events whose records are re-read from the platform in one round, before their batch is applied. */
+const REFETCH_ROUND = 20;
+
+/**
+ * The first key of the two-int advisory lock that serialises the apply passes of one connection
+ * (the second is a hash of the connection id). Two-int keys do not overlap the single-bigint keys
+ * that migrations and pg-boss lock.
+ */
+const APPLY_LOCK_CLASS = 52_177;
+
+/** Immediate retries of a batch that lost a deadlock or a serialization conflict (e.g. with a pull writing the same links). */
+const CONFLICT_RETRIES = 3;
+const isConflict = (err: unknown) => ['40P01', '40001'].includes(String((err as { code?: unknown })?.code));
+
+type Step =
+  | { done: true }
+  | { refetch: EventRow[] }
+  /** caughtUp: the claim found fewer events than it asked for. */
+  | { applied: number; caughtUp: boolean; records: Map<Entity, number> };
+
+/**
+ * Applies the received events of a connection in order (occurred_at, then arrival) until none is
+ * left, one transaction per batch; returns how many it settled. Any number of passes may run at once,
+ * in this process or others: each batch is taken under a per-connection transaction lock and with
+ * FOR UPDATE SKIP LOCKED, so every event is applied exactly once and a later event for a record is
+ * never applied before an earlier one.
+ *
+ * A batch whose transaction fails with an error the same event would meet again is retried in
+ * halves until the failing event is alone, which is then marked failed and dead-lettered; the others
+ * are applied. A deadlock is retried a few times; other errors (a lost connection) end the pass with
+ * the events received, for the next pass to retry. `signal` (shutdown) ends the pass between batches.
+ */
+export async function processWebhookEvents(
+  deps: ContextDeps,
+  tenantId: string,
+  connectionId: string,
+  opts: { batchSize?: number; settleMs?: number; signal?: AbortSignal } = {},
+): Promise<number> {
   const platform = (await deps.db.query<{ platform: string }>('SELECT platform FROM connections WHERE id = $1', [connectionId])).rows[0]?.platform;
-  const connector = platform ? deps.registry.get(platform) : undefined;
-  const refetcher = new GroupRefetcher(deps, tenantId, connectionId, AbortSignal.timeout(REFETCH_TIMEOUT_MS));
+  const hooks = platform ? deps.registry.get(platform)?.webhooks : undefined;
+  // Without the connector nothing can be applied: the events wait for a process that has it.
+  if (!platform || !hooks) return 0;
+  const at: Endpoint = { tenantId, connectionId, platform };
+  const toRecords = hooks.toRecords as ToRecords;
+  const max = Math.max(1, Math.floor(opts.batchSize ?? WEBHOOK_BATCH_SIZE));
+  const settleMs = opts.settleMs ?? WEBHOOK_SETTLE_MS;
+  // Re-read results by event id: read outside any transaction (an API call must not hold the
+  // database), used when the event's batch is applied.
+  const refetched = new Map<string, Refetched | null>();
+  const stats = new AppliedStats(deps, connectionId);
+  let size = max;
   let handled = 0;
-  for (const { id, payload } of pending) {
+  let conflicts = 0;
+  for (;;) {
+    if (opts.signal?.aborted) return handled;
+    const taken: EventRow[] = [];
+    let step: Step;
     try {
-      // Outside the transaction: records the event only names are read from the platform first.
-      const refetched = connector?.webhooks ? await refetcher.refetch(payload) : null;
-      await deps.db.withTenant(tenantId, async (tx) => {
-        // SKIP LOCKED: another worker handling the same event moves on instead of waiting.
-        const { rows } = await tx.query<EventRow>(`SELECT id, payload FROM webhook_events WHERE id = $1 AND status = 'received' FOR UPDATE SKIP LOCKED`, [id]);
-        const ev = rows[0];
-        if (!ev || !connector?.webhooks) return;
-        const outcome = await applyEvent(tx, deps, { tenantId, connectionId, platform: platform! }, ev.payload, connector.webhooks.toRecords, refetched);
-        await tx.query(`UPDATE webhook_events SET status = $2, error = $3, processed_at = now() WHERE id = $1`, [id, outcome.status, outcome.note ?? null]);
-        handled++;
+      step = await deps.db.withTenant(tenantId, async (tx): Promise<Step> => {
+        const rows = await claimBatch(tx, at, size);
+        if (rows.length === 0) return { done: true };
+        const firstUnread = rows.findIndex((r) => needsRefetch(r) && !refetched.has(r.id));
+        if (firstUnread === 0) return { refetch: rows.filter((r) => needsRefetch(r) && !refetched.has(r.id)).slice(0, REFETCH_ROUND) };
+        // Up to the first event whose records are still to be read; the locks on the rest end with the transaction.
+        taken.push(...(firstUnread < 0 ? rows : rows.slice(0, firstUnread)));
+        const { outcomes, records } = await applyBatch(tx, deps, at, toRecords, taken, refetched);
+        await recordOutcomes(tx, outcomes);
+        return { applied: taken.length, caughtUp: rows.length < size, records };
       });
     } catch (err) {
-      // An event that fails the same way every time (e.g. an order total too large for its
-      // numeric(14,4) column) would otherwise stay `received` and be retried by the sweeper forever.
-      if (!isPoison(err)) throw err;
-      if (await deadLetterEvent(deps, tenantId, connectionId, id, payload, err)) handled++;
+      if (isConflict(err) && ++conflicts <= CONFLICT_RETRIES) {
+        size = Math.ceil(size / 2);
+        continue;
+      }
+      if (!isPoison(err) || taken.length === 0) throw err;
+      if (taken.length > 1) {
+        size = Math.ceil(taken.length / 2);
+        continue;
+      }
+      if (await deadLetterEvent(deps, at, taken[0]!, err)) handled++;
+      refetched.delete(taken[0]!.id);
+      continue;
     }
+    if ('done' in step) return handled;
+    if ('refetch' in step) {
+      const refetcher = new GroupRefetcher(deps, tenantId, connectionId, AbortSignal.timeout(REFETCH_TIMEOUT_MS));
+      for (const r of step.refetch) refetched.set(r.id, await refetcher.refetch(r.payload));
+      continue;
+    }
+    handled += step.applied;
+    conflicts = 0;
+    for (const r of taken) refetched.delete(r.id);
+    size = Math.min(max, size * 2);
+    await stats.after(step.records);
+    // Caught up: before looking again, let the deliveries that keep arriving gather, or under a
+    // steady stream each batch pays a transaction and page-sized statements for one or two events
+    // (on PGlite, where deliveries wait for the same connection, that cut acceptance several-fold).
+    // Only the pass lingers; the events it found were applied at once.
+    if (step.caughtUp && settleMs > 0) await settle(settleMs, opts.signal);
   }
-  return handled;
 }
 
-/** Marks a received event failed and dead-letters it with the reason; false if another worker got to it first. */
-async function deadLetterEvent(deps: ContextDeps, tenantId: string, connectionId: string, id: string, ev: WebhookEvent, err: unknown): Promise<boolean> {
-  const reason = `the event cannot be applied: ${messageOf(err)}`;
-  deps.logger.warn({ err, connectionId, eventId: id }, 'webhook event dead-lettered');
-  return deps.db.withTenant(tenantId, async (tx) => {
-    const { rows } = await tx.query(`UPDATE webhook_events SET status = 'failed', error = $2, processed_at = now() WHERE id = $1 AND status = 'received' RETURNING id`, [id, reason]);
+/** A hub filled by webhooks alone is never analyzed by a pull: the pass analyzes as a pull does. */
+class AppliedStats {
+  private readonly byEntity = new Map<Entity, { seen: number; stats: PlannerStats }>();
+
+  constructor(
+    private readonly deps: ContextDeps,
+    private readonly connectionId: string,
+  ) {}
+
+  async after(records: Map<Entity, number>): Promise<void> {
+    for (const [entity, n] of records) {
+      let e = this.byEntity.get(entity);
+      if (!e) {
+        const stats = new PlannerStats(this.deps.db, entity, (err) => this.deps.logger.warn({ err, connectionId: this.connectionId }, 'could not refresh planner statistics'));
+        this.byEntity.set(entity, (e = { seen: 0, stats }));
+      }
+      e.seen += n;
+      await e.stats.afterPage(e.seen);
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function settle(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const needsRefetch = (r: EventRow) => (r.payload.refetchGroups?.length ?? 0) > 0;
+
+/**
+ * The next events to apply, locked. The advisory lock makes passes over one connection take turns
+ * batch by batch, so a batch is never applied while an earlier one is still open (which would let
+ * an older version of a record overwrite a newer one); SKIP LOCKED leaves out an event another
+ * transaction is settling.
+ */
+async function claimBatch(tx: Queryable, at: Endpoint, size: number): Promise<EventRow[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [APPLY_LOCK_CLASS, at.connectionId]);
+  const { rows } = await tx.query<EventRow>(
+    `SELECT id, payload FROM webhook_events
+      WHERE tenant_id = $1 AND connection_id = $2 AND status = 'received'
+      ORDER BY occurred_at NULLS LAST, received_at
+      LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [at.tenantId, at.connectionId, size],
+  );
+  return rows;
+}
+
+/** Every outcome of a batch in one statement. */
+async function recordOutcomes(tx: Queryable, outcomes: Map<string, Outcome>): Promise<void> {
+  if (outcomes.size === 0) return;
+  await tx.query(
+    `UPDATE webhook_events w SET status = o.status, error = o.error, processed_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, status text, error text)
+      WHERE w.id = o.id`,
+    [JSON.stringify([...outcomes].map(([id, o]) => ({ id, status: o.status, error: o.note ?? null })))],
+  );
+}
+
+/** Marks a received event failed and dead-letters it with the reason; false if another pass got to it first. */
+async function deadLetterEvent(deps: ContextDeps, at: Endpoint, row: EventRow, err: unknown): Promise<boolean> {
+  const { reason, letter } = unappliable(row.payload, err);
+  deps.logger.warn({ err, connectionId: at.connectionId, eventId: row.id }, 'webhook event dead-lettered');
+  return deps.db.withTenant(at.tenantId, async (tx) => {
+    const { rows } = await tx.query(`UPDATE webhook_events SET status = 'failed', error = $2, processed_at = now() WHERE id = $1 AND status = 'received' RETURNING id`, [row.id, reason]);
     if (rows.length === 0) return false;
-    await insertDeadLetters(tx, { tenantId, connectionId, runId: null, stream: ev.stream }, [
-      { kind: 'webhook', externalId: ev.externalId || null, payload: ev, reason, errorCode: isSyncError(err) ? err.code : 'record_invalid' },
-    ]);
+    await insertDeadLetters(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, stream: row.payload.stream }, [letter]);
     return true;
   });
-}
-
-async function applyEvent(
-  tx: Queryable,
-  deps: ContextDeps,
-  at: { tenantId: string; connectionId: string; platform: string },
-  ev: WebhookEvent,
-  toRecords: ((e: WebhookEvent, lookup: WebhookLookup) => unknown[] | Promise<unknown[]>) | undefined,
-  refetched: Refetched | null,
-): Promise<{ status: 'applied' | 'ignored' | 'failed'; note?: string }> {
-  if (ev.stream === 'app' && ev.op === 'delete') {
-    // The merchant uninstalled the app: the token is dead; stop syncing until reconnected.
-    await updateConnection(tx, deps.box, at.tenantId, at.connectionId, { status: 'disabled', statusReason: 'the app was uninstalled from the shop' });
-    return { status: 'applied', note: 'connection disabled' };
-  }
-  if (ev.op === 'delete') return deleteByEvent(tx, at, ev);
-  if (refetched?.ok) return applyRefetched(tx, at, ev, refetched);
-  if (ev.marksStale) {
-    // No data to apply: the stream's stored data is out of date, so DB-first reads refresh it next.
-    await tx.query('UPDATE stream_state SET last_success_at = NULL WHERE tenant_id = $1 AND connection_id = $2 AND stream = $3', [at.tenantId, at.connectionId, ev.stream]);
-    return { status: 'applied', note: `${ev.stream} marked stale${refetched ? ` (${refetched.reason})` : ''}` };
-  }
-  const lookup: WebhookLookup = {
-    async externalIdByPlatformId(entity, key, value) {
-      const { rows } = await tx.query<{ external_id: string }>(
-        `SELECT external_id FROM links
-          WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND deleted_at IS NULL
-            AND platform_ids <> '{}'::jsonb AND platform_ids @> jsonb_build_object($4::text, $5::text)
-          LIMIT 1`,
-        [at.tenantId, at.connectionId, entity, key, value],
-      );
-      return rows[0]?.external_id ?? null;
-    },
-  };
-  const mapped = ((await toRecords?.(ev, lookup)) ?? []) as (CanonicalRecord | { raw: unknown; reason: string })[];
-  const valid: CanonicalRecord[] = [];
-  const invalid: { raw: unknown; reason: string }[] = [];
-  for (const m of mapped) {
-    if (isInvalidRecord(m as CanonicalRecord)) invalid.push(m as { raw: unknown; reason: string });
-    else {
-      const checked = parseCanonicalRecord(m);
-      if (checked.ok) valid.push(checked.record);
-      else invalid.push({ raw: m, reason: checked.reason });
-    }
-  }
-  if (invalid.length > 0) {
-    await insertDeadLetters(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, stream: ev.stream }, invalid.map((i) => ({ kind: 'webhook', externalId: ev.externalId || null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })));
-  }
-  if (valid.length === 0) return { status: invalid.length ? 'failed' : 'ignored', note: invalid[0]?.reason ?? 'no records in the event' };
-  const fresh = await newerThanHub(tx, at, valid);
-  if (fresh.length === 0) return { status: 'ignored', note: 'older than what the hub already holds' };
-  await applyRecords(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null }, fresh);
-  return { status: 'applied' };
-}
-
-/** What was just re-read is the platform's current state: applied as it is (no timestamp check). */
-async function applyRefetched(
-  tx: Queryable,
-  at: { tenantId: string; connectionId: string; platform: string },
-  ev: WebhookEvent,
-  r: Extract<Refetched, { ok: true }>,
-): Promise<{ status: 'applied' | 'failed'; note: string }> {
-  const { records, invalid } = mapPage(r.stream, r.raws);
-  if (invalid.length > 0) {
-    await insertDeadLetters(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, stream: ev.stream }, invalid.map((i) => ({ kind: 'webhook', externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })));
-  }
-  const applied = await applyRecords(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null }, records);
-  const gone = r.missing > 0 ? `; ${r.missing} no longer exist (the next full pass removes them)` : '';
-  const note = `re-read ${r.raws.length} of ${ev.refetchGroups!.length}: ${applied.added} added, ${applied.updated} updated, ${applied.unchanged} unchanged${gone}`;
-  return { status: invalid.length > 0 && records.length === 0 ? 'failed' : 'applied', note };
-}
-
-/** Drops records whose remote timestamp is older than the one the hub's link already holds. */
-async function newerThanHub(tx: Queryable, at: { tenantId: string; connectionId: string }, records: CanonicalRecord[]): Promise<CanonicalRecord[]> {
-  const { rows } = await tx.query<{ entity: string; external_id: string; remote_updated_at: Date | null }>(
-    `SELECT entity, external_id, remote_updated_at FROM links WHERE tenant_id = $1 AND connection_id = $2 AND external_id = ANY($3::text[])`,
-    [at.tenantId, at.connectionId, records.map(recordKey)],
-  );
-  const held = new Map(rows.map((r) => [`${r.entity}:${r.external_id}`, r.remote_updated_at?.getTime() ?? null]));
-  return records.filter((r) => {
-    const have = held.get(`${r.entity}:${recordKey(r)}`);
-    const incoming = 'remoteUpdatedAt' in r && r.remoteUpdatedAt ? Date.parse(r.remoteUpdatedAt) : null;
-    return have === undefined || have === null || incoming === null || incoming >= have;
-  });
-}
-
-/** An explicit delete: the record (and, for a parent id, its SKUs) leaves the hub unless another platform still links it. */
-async function deleteByEvent(tx: Queryable, at: { tenantId: string; connectionId: string }, ev: WebhookEvent): Promise<{ status: 'applied' | 'ignored'; note?: string }> {
-  const { rows } = await tx.query<{ entity: string; hub_id: string }>(
-    `UPDATE links SET deleted_at = now(), updated_at = now()
-      WHERE tenant_id = $1 AND connection_id = $2 AND deleted_at IS NULL AND (external_id = $3 OR parent_external_id = $3)
-      RETURNING entity, hub_id`,
-    [at.tenantId, at.connectionId, ev.externalId],
-  );
-  if (rows.length === 0) return { status: 'ignored', note: 'not in the hub' };
-  const table: Record<string, string> = { product: 'products', order: 'orders', customer: 'customers', catalog_item: 'catalog_items' };
-  for (const r of rows) {
-    const t = table[r.entity];
-    if (!t) continue;
-    await tx.query(
-      `UPDATE ${t} h SET deleted_at = now() WHERE h.tenant_id = $1 AND h.id = $2 AND h.deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM links l WHERE l.tenant_id = $1 AND l.hub_id = h.id AND l.deleted_at IS NULL)`,
-      [at.tenantId, r.hub_id],
-    );
-    await tx.query(`INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, direction, origin, action) VALUES ($1, $2, $3, $4, 'webhook', 'webhook', 'delete')`, [
-      at.tenantId,
-      r.entity,
-      r.hub_id,
-      at.connectionId,
-    ]);
-  }
-  return { status: 'applied' };
 }

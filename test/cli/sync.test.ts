@@ -1,6 +1,8 @@
 // `commerce-sync sync` logic against the test source: outcomes map to exit codes, output says what
 // happened; and from a real process, a connection without a connector fails clearly.
 import { afterEach, describe, expect, it } from 'vitest';
+import type PgBoss from 'pg-boss';
+import { startQueue } from '../../src/engine/queue.js';
 import { runSync, type SyncOutput } from '../../src/cli/commands/sync.js';
 import { EXIT } from '../../src/cli/output.js';
 import { createEngineHarness, type EngineHarness } from '../helpers/engine.js';
@@ -13,13 +15,18 @@ function capture(): SyncOutput & { lines: string[]; values: unknown[] } {
 
 describe('sync command', () => {
   let h: EngineHarness | undefined;
+  let queue: PgBoss | undefined;
   afterEach(async () => {
+    await h?.engine.stop();
+    await queue?.stop({ graceful: false, wait: true });
     await h?.close();
-    h = undefined;
+    h = queue = undefined;
   });
 
-  it('--wait runs the sync here and exits 0 on success, 3 when partial, 4 when failed', async () => {
+  it('--wait follows the runs the queue executes and exits 0 on success, 3 when partial, 4 when failed', async () => {
     h = await createEngineHarness({ source: { count: 300, seed: 31 }, settings: { pageSize: 50 } });
+    queue = await startQueue(h.db, { error: () => undefined });
+    await h.engine.start(queue, { embedded: true, onlyConnection: h.connectionId });
     const ok = capture();
     expect(await runSync(h.engine, 'source', { tenant: 'engine-test', wait: true, full: true }, ok)).toBe(EXIT.ok);
     expect(ok.lines.join('\n')).toMatch(/products: succeeded — 300 read, 300 added/);
@@ -45,6 +52,11 @@ describe('sync command', () => {
     const again = capture();
     expect(await runSync(h.engine, 'source', { tenant: 'engine-test' }, again)).toBe(EXIT.conflict);
     expect(again.lines[0]).toMatch(/already running/);
+  });
+
+  it('--wait refuses an engine that takes no jobs: nothing would execute the runs', async () => {
+    h = await createEngineHarness({ source: { count: 10, seed: 34 } });
+    await expect(runSync(h.engine, 'source', { tenant: 'engine-test', wait: true }, capture())).rejects.toThrow(/needs a started engine/);
   });
 
   it('rejects an unknown connection or tenant as a usage error', async () => {

@@ -3,7 +3,7 @@
 // page through one-month windows, and a repeating page stops the run.
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/db.js';
-import { createEmagHarness, type EmagHarness } from '../helpers/emag.js';
+import { createEmagHarness, type EmagHarness, pullWritesSettled } from '../helpers/emag.js';
 
 const DAY = 86_400_000;
 
@@ -47,9 +47,12 @@ describe('eMAG connector against the sandbox', () => {
     expect(before).toBeGreaterThan(30);
     const [, orders] = await h.sync('main', { mode: 'full' });
     expect(orders!.status).toBe('succeeded');
+    // Acknowledgements are their own job after each page's commit: the run may end before they do.
+    await pullWritesSettled(h, 'main');
     expect(h.sb.orders('main').filter((o) => o.status === 1)).toEqual([]);
     const acks = h.sb.requests().filter((r) => r.route === 'order/acknowledge');
     expect(acks).toHaveLength(before);
+    expect(acks.every((r) => r.status === 200)).toBe(true);
     // The next run sees the acknowledged orders (their `modified` moved) and the hub catches up.
     await nextSecond();
     await h.sync('main', { streams: ['orders'] });

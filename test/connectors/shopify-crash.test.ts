@@ -15,10 +15,8 @@ import { migrate } from '../../src/store/migrate.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { waitFor } from '../helpers/db.js';
 import { compareShop, deadLetters, REAL_SHOP } from '../helpers/shopify.js';
-import { mulberry32 } from '../helpers/test-source.js';
+import { seededRandom } from '../helpers/seed.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
-
-const seed = Number(process.env.CS_TEST_SEED ?? Date.now() % 100_000);
 
 describe('Shopify products pull killed mid-way', () => {
   let sb: ShopifySandbox | undefined;
@@ -29,8 +27,7 @@ describe('Shopify products pull killed mid-way', () => {
   });
 
   it.each(['incremental', 'full'] as const)('%s: resumed after a SIGKILL, the hub equals the shop with no variant missing', async (mode) => {
-    console.log(`shopify crash test (${mode}): seed ${seed} (set CS_TEST_SEED to repeat)`);
-    const random = mulberry32(seed);
+    const { random } = seededRandom(`shopify crash test (${mode})`);
     // A slow restore rate, so the pull is still running when the kill lands.
     sb = await startShopifySandbox({ timeScale: 20 });
     sb.seed(REAL_SHOP);

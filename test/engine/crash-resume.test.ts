@@ -1,7 +1,8 @@
 // Crash/resume: a worker process pulling 20k records is killed with SIGKILL at 5 random moments.
 // After the last worker finishes, the hub equals the source exactly (no missing, no duplicate rows)
 // and at most one page per crash was fetched twice. Runs on PGlite (an on-disk data dir, as the
-// embedded default) and, in test:pg, on PostgreSQL.
+// embedded default) and, in test:pg, on PostgreSQL. The kill moments are drawn from a seed that is
+// printed, and taken from CS_TEST_SEED if set.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb, usingPostgres, waitFor } from '../helpers/db.js';
-import { mulberry32, startTestSource, TEST_SOURCE_TOKEN, type TestSource } from '../helpers/test-source.js';
+import { startTestSource, TEST_SOURCE_TOKEN, type TestSource } from '../helpers/test-source.js';
+import { seededRandom } from '../helpers/seed.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 
 const RECORDS = 20_000;
@@ -54,7 +56,7 @@ describe('crash and resume', () => {
     // PGlite has one owner at a time: the test lets go of the data dir while a worker runs.
     if (!usingPostgres) await db.close();
 
-    const random = mulberry32(Date.now() % 100_000);
+    const { random } = seededRandom('crash/resume test');
     const killedAtPages: number[] = [];
     for (let crash = 0; crash < CRASHES; crash++) {
       const child = startWorkerProcess(env, crash + 1);

@@ -81,8 +81,8 @@ function engineOn(db: Db, key: string): Engine {
   return new Engine({
     db, box: new SecretBox(parseMasterKey(key)), logger: createLogger({ level: 'silent' }),
     registry: connectorRegistry([shopifyConnector]), http: { timeoutMs: 5_000, backoff: { baseMs: 5, capMs: 50 } }, outbound: SANDBOX_OUTBOUND,
-    // Orphaned runs are looked for every 200 ms and queued runs count as orphaned after 100 ms: the
-    // second path is as eager as it can be, so an order it broke would show.
+    // Runs no worker is on are looked for every 200 ms and queued runs count as such after 100 ms: the
+    // re-dispatch is as eager as it can be, so an order it broke would show.
     leaseMs: 400, staleQueuedMs: 100,
   });
 }
@@ -104,6 +104,9 @@ async function expectOrder(db: Db, connectionId: string): Promise<void> {
   expect(Object.values(all).map((r) => [r.stream, r.status]).sort()).toEqual([['customers', 'succeeded'], ['orders', 'succeeded'], ['products', 'succeeded']]);
   expect(all.orders!.started).toBeGreaterThanOrEqual(all.customers!.finished);
   expect(all.orders!.started).toBeGreaterThanOrEqual(all.products!.finished);
+  // Every stream was executed by a job of the run queue (one dispatch path).
+  const jobs = await db.query<{ key: string }>(`SELECT DISTINCT singleton_key AS key FROM pgboss.job WHERE name = 'sync-run' AND state = 'completed'`);
+  expect(jobs.rows.map((j) => j.key).sort()).toEqual(['customers', 'orders', 'products'].map((s) => `${connectionId}:${s}`));
 }
 
 describe('dependency order on every path', () => {

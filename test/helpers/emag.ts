@@ -11,7 +11,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { insertConnection } from '../../src/store/connections.js';
 import { createTenant } from '../../src/store/tenants.js';
 import type { Queryable } from '../../src/store/db.js';
-import { createTestDb, type TestDb } from './db.js';
+import { createTestDb, type TestDb, waitFor } from './db.js';
 import { SANDBOX_OUTBOUND } from './outbound.js';
 
 export interface EmagHarness {
@@ -109,4 +109,21 @@ export async function createEmagHarness(opts: {
       await t.cleanup();
     },
   };
+}
+
+/**
+ * Waits, bounded, until no platform write of the account (eMAG acknowledge) is pending any more and this
+ * process's pass over them has ended: they run after their page commits, not inside the run.
+ */
+export async function pullWritesSettled(h: EmagHarness, account: string, timeoutMs = 20_000): Promise<void> {
+  const connectionId = h.connections[account]!;
+  await waitFor(async () => {
+    const { rows } = await h.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pull_writes WHERE connection_id = $1 AND status = 'pending'`, [connectionId]);
+    return rows[0]!.n === 0;
+  }, timeoutMs, `the platform writes of ${account} to be performed`);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    h.engine.pullWritesIdle(connectionId),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the platform-write pass of ${account} did not end within ${timeoutMs} ms`)), timeoutMs))),
+  ]).finally(() => clearTimeout(timer));
 }

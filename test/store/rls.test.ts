@@ -9,7 +9,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 
 const TENANT_TABLES = [
   'connections', 'tenant_settings', 'products', 'stock_levels', 'customers', 'orders', 'order_lines',
-  'catalog_items', 'links', 'sync_runs', 'stream_state', 'dead_letters', 'webhook_events', 'sync_log', 'conflicts',
+  'catalog_items', 'links', 'sync_runs', 'stream_state', 'dead_letters', 'webhook_events', 'sync_log', 'conflicts', 'pull_writes',
 ];
 
 describe('row-level security', () => {
@@ -39,6 +39,7 @@ describe('row-level security', () => {
       await tx.query(`INSERT INTO webhook_events (tenant_id, connection_id, platform, event_id) VALUES ($1, $2, 'shopify', 'e1')`, [tenantId, conn.id]);
       await tx.query(`INSERT INTO sync_log (tenant_id, entity, hub_id, direction, action) VALUES ($1, 'product', $2, 'pull', 'update')`, [tenantId, product]);
       await tx.query(`INSERT INTO conflicts (tenant_id, product_id, field) VALUES ($1, $2, 'name')`, [tenantId, product]);
+      await tx.query(`INSERT INTO pull_writes (tenant_id, connection_id, stream, kind, key) VALUES ($1, $2, 'orders', 'emag.acknowledge', '1')`, [tenantId, conn.id]);
     });
   }
 

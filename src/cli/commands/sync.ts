@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import { builtInConnectors } from '../../connectors/index.js';
 import { OutboundPolicy } from '../../connectors/outbound.js';
 import { Engine } from '../../engine/engine.js';
+import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
 import { getRun, type RunRow, toRunView } from '../../engine/runs.js';
 import { findConnectionByName, getConnection } from '../../store/connections.js';
@@ -46,6 +47,7 @@ export async function runSync(engine: Engine, connectionRef: string, opts: SyncO
   const { tenantId, connectionId } = await resolveConnectionId(engine, opts.tenant, connectionRef);
   const deadlineMs = opts.deadline ? Number(opts.deadline) * 1000 : undefined;
   if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new CliError('--deadline takes a number of seconds', EXIT.usage);
+  if (opts.wait && !engine.working) throw new Error('runSync --wait needs a started engine (Engine.start): it follows runs the queue executes');
   const res = await engine.trigger({ tenantId, connectionId, streams: opts.stream, mode: opts.full ? 'full' : 'incremental', trigger: 'cli', deadlineMs });
   for (const r of res.active) out.line(`${r.stream}: already running (run ${r.id})`);
   for (const t of res.throttled) out.line(`${t.stream}: throttled, try again in ${Math.ceil(t.retryAfterMs / 1000)} s`);
@@ -71,11 +73,10 @@ export async function runSync(engine: Engine, connectionRef: string, opts: SyncO
         bar.update(p.processed, { stage: p.stage === 'rate_limited' && p.rateLimitedUntil ? `rate limited until ${p.rateLimitedUntil.slice(11, 19)}` : p.stage, page: p.page });
       });
     }, 200);
-    let ended: RunRow | null;
+    let ended: RunRow;
     try {
-      ended = await engine.execute(tenantId, run.id);
-      // Another process took the run: follow it to its end.
-      ended ??= await engine.waitForRun(tenantId, run.id, 24 * 3600_000, 500);
+      // The run is executed by a job of the queue, here or by another worker; this command follows it.
+      ended = await engine.waitForRun(tenantId, run.id, 24 * 3600_000, 100);
     } finally {
       clearInterval(poll);
     }
@@ -84,6 +85,9 @@ export async function runSync(engine: Engine, connectionRef: string, opts: SyncO
     bar?.update(v.progress.processed, { stage: v.status, page: v.progress.page });
     finished.push(ended);
   }
+  // Platform writes the pages asked for (eMAG acknowledge) follow each page's commit: the ones this
+  // process performs finish before the command exits.
+  await engine.pullWritesIdle(connectionId);
   out.bars?.stop();
   const views = finished.map(toRunView);
   if (opts.json) out.json({ runs: views, alreadyActive: res.active.map(toRunView) });
@@ -107,7 +111,15 @@ export async function syncCommand(flags: GlobalFlags, connection: string, opts: 
   const bars = interactive
     ? new cliProgress.MultiBar({ format: ' {stream} [{bar}] {value}/{total} | page {page} | {stage}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, cliProgress.Presets.shades_classic)
     : null;
+  let queue: Awaited<ReturnType<typeof startQueue>> | null = null;
   try {
+    // Runs go through the job queue like any other: with --wait this command works its connection's
+    // runs as a worker (on PGlite it is the only process that can), without it it only queues them.
+    queue = await startQueue(rt.db, rt.logger, { supervise: opts.wait === true });
+    if (opts.wait) {
+      const { connectionId } = await resolveConnectionId(engine, opts.tenant, connection);
+      await engine.start(queue, { embedded: rt.db.driver === 'pglite', onlyConnection: connectionId });
+    } else await engine.attachQueue(queue);
     process.exitCode = await runSync(engine, connection, opts, {
       line: (t) => process.stdout.write(t + '\n'),
       json: printJson,
@@ -115,6 +127,8 @@ export async function syncCommand(flags: GlobalFlags, connection: string, opts: 
     });
   } finally {
     bars?.stop();
+    await engine.stop();
+    await queue?.stop({ graceful: false, wait: true }).catch(() => undefined);
     await rt.close();
   }
 }

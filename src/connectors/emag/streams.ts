@@ -9,11 +9,16 @@
 // skipped. The very first pass (no window yet) reads every order with no date filter, forward until a
 // short page: that listing only grows, and whatever is added meanwhile lies after the run's start and
 // belongs to the next window anyway.
+//
+// New orders (status 1) are acknowledged when `autoAcknowledge` is on, but not here: a page names them
+// as writes (PageResult.writes), which the engine stores with the page and performs once the page is
+// committed (engine/pull-writes.ts), so an order is only acknowledged once the hub holds it, and a
+// refused or failing acknowledgement never fails or repeats a read.
 import { z } from 'zod';
 import { addOneMonthLocal, formatLocal, parseLocal } from '../../core/local-time.js';
 import { afterPage, closeWindow, IncrementalCursor, openWindow } from '../../core/incremental.js';
 import { SyncError } from '../../core/errors.js';
-import type { Ctx, PageResult, Stream, SyncMode } from '../types.js';
+import type { Ctx, PageResult, PullWrite, Stream, SyncMode } from '../types.js';
 import { countOf, emagCall, listOf } from './api.js';
 import { type EmagConfig, emagTimeZone, orderType } from './config-merged.js';
 import { type EmagOffer, type EmagOrder, mapEmagOffer, mapEmagOrder } from './mapping.js';
@@ -21,8 +26,8 @@ import { type EmagOffer, type EmagOrder, mapEmagOffer, mapEmagOrder } from './ma
 export const PAGE_SIZE = 100;
 /** Naive local timestamps and edits landing in the same second: every window starts this much earlier. */
 export const MODIFIED_OVERLAP_MS = 10 * 60_000;
-/** Acknowledgements in flight at once; the limiter still paces them at the order routes' rate. */
-const ACK_CONCURRENCY = 4;
+/** The write kind of an order's acknowledgement (`order/acknowledge/{id}`); its key is the order id. */
+export const ACKNOWLEDGE = 'emag.acknowledge';
 
 const OrderPage = z.object({
   /** `all`: no date filter, forward; `window`: one sub-window, backward. */
@@ -32,10 +37,13 @@ const OrderPage = z.object({
   to: z.string().nullable(),
   /** Page to read next; null in window mode until the sub-window was counted. */
   next: z.number().int().min(0).nullable(),
-  /** New orders of the last committed page, acknowledged before the next read. */
-  pending: z.array(z.number().int()),
-  /** Everything is read; only `pending` is left to acknowledge. */
-  ackOnly: z.boolean(),
+  /**
+   * Checkpoints written before acknowledgements became page writes carry the ids still to acknowledge
+   * (`pending`) and, after the last page, `ackOnly`. Read once more so that a run resumed across an
+   * upgrade neither fails nor drops them: they become the next page's writes. Never written any more.
+   */
+  pending: z.array(z.number().int()).optional(),
+  ackOnly: z.boolean().optional(),
 });
 type OrderPage = z.infer<typeof OrderPage>;
 
@@ -48,7 +56,7 @@ const second = (ms: number) => Math.floor(ms / 1000) * 1000;
 function subWindow(fromMs: number, windowEndMs: number, tz: string): OrderPage {
   const monthLater = parseLocal(addOneMonthLocal(formatLocal(fromMs, tz)), tz) ?? fromMs + 28 * 86_400_000;
   const to = second(Math.min(windowEndMs, monthLater));
-  return { mode: 'window', from: new Date(fromMs).toISOString(), to: new Date(to).toISOString(), next: null, pending: [], ackOnly: false };
+  return { mode: 'window', from: new Date(fromMs).toISOString(), to: new Date(to).toISOString(), next: null };
 }
 
 function windowParams(cfg: EmagConfig, state: OrderPage): Record<string, unknown> {
@@ -57,23 +65,16 @@ function windowParams(cfg: EmagConfig, state: OrderPage): Record<string, unknown
   return { type: orderType(cfg), modifiedAfter: formatLocal(Date.parse(state.from!), tz), modifiedBefore: formatLocal(Date.parse(state.to!) - 1000, tz) };
 }
 
-async function acknowledgeAll(ctx: Ctx<EmagConfig>, ids: number[]): Promise<void> {
-  const refused: string[] = [];
-  const queue = [...ids];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      try {
-        await emagCall(ctx, `order/acknowledge/${id}`);
-      } catch (err) {
-        // A refusal (e.g. the buyer cancelled meanwhile) concerns that order only; the order is in the hub
-        // either way, and an acknowledgement can be given by hand.
-        if (err instanceof SyncError && err.code === 'upstream_rejected') refused.push(`${id}: ${err.message}`);
-        else throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ACK_CONCURRENCY, ids.length) }, worker));
-  if (refused.length > 0) ctx.log.warn({ refused }, `eMAG refused to acknowledge ${refused.length} order(s)`);
+const acknowledgement = (id: number): PullWrite => ({ kind: ACKNOWLEDGE, key: String(id), payload: { id } });
+
+/** Performs one acknowledgement (1 -> 2); a refusal (e.g. the buyer cancelled meanwhile) is eMAG's `isError` answer, thrown as upstream_rejected. */
+async function acknowledge(ctx: Ctx<EmagConfig>, payload: unknown): Promise<void> {
+  const id = (payload as { id?: unknown } | null)?.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1) throw new SyncError('record_invalid', `an acknowledgement needs an order id, got ${JSON.stringify(payload)}`);
+  // Turned off since the page was read: acknowledging tells eMAG the merchant took the order over, so
+  // the setting at the time of the call decides.
+  if (!ctx.config.autoAcknowledge) throw new SyncError('config_invalid', `order ${id} not acknowledged: autoAcknowledge was turned off before the acknowledgement was sent`);
+  await emagCall(ctx, `order/acknowledge/${id}`);
 }
 
 /** An order as read, with the zone its naive timestamps are in: mapping is pure and needs to know it. */
@@ -87,24 +88,24 @@ async function fetchOrdersPage(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null
   const tz = emagTimeZone(cfg);
   const { cursor: open, bounds } = openWindow(cursor, ctx.runStartedAt, MODIFIED_OVERLAP_MS);
   const windowEnd = second(Date.parse(bounds.to));
-  let state: OrderPage =
-    (open.page as OrderPage | null) ??
-    (bounds.from === null ? { mode: 'all', from: null, to: null, next: 1, pending: [], ackOnly: false } : subWindow(second(Date.parse(bounds.from)), windowEnd, tz));
-  if (state.pending.length > 0) {
-    await acknowledgeAll(ctx, state.pending);
-    state = { ...state, pending: [] };
-  }
-  if (state.ackOnly) return { items: [], next: closeWindow({ ...open, page: null }) as OrdersCursor, done: true };
+  const stored = open.page as OrderPage | null;
+  // An old checkpoint's ids still to acknowledge are asked for by this page (see OrderPage).
+  const carried = (stored?.pending ?? []).map(acknowledgement);
+  if (stored?.ackOnly) return { items: [], writes: carried, next: closeWindow({ ...open, page: null }) as OrdersCursor, done: true };
+  let state: OrderPage = stored
+    ? { mode: stored.mode, from: stored.from, to: stored.to, next: stored.next }
+    : bounds.from === null ? { mode: 'all', from: null, to: null, next: 1 } : subWindow(second(Date.parse(bounds.from)), windowEnd, tz);
 
+  // One call reads one page (and counts a sub-window it enters): no loop here. The sub-windows are paged
+  // by the engine like any page — an empty sub-window is an empty page with the next sub-window as its
+  // cursor — so the loop guard, the deadline, cancellation and a checkpoint cover each of them.
   let items: EmagOrder[] = [];
   let finished = false;
-  for (;;) {
-    if (state.mode === 'all') {
-      items = listOf('order/read', await emagCall(ctx, 'order/read', { currentPage: state.next, itemsPerPage: PAGE_SIZE, type: orderType(cfg) })) as EmagOrder[];
-      finished = items.length < PAGE_SIZE;
-      state = { ...state, next: state.next! + 1 };
-      break;
-    }
+  if (state.mode === 'all') {
+    items = listOf('order/read', await emagCall(ctx, 'order/read', { currentPage: state.next, itemsPerPage: PAGE_SIZE, type: orderType(cfg) })) as EmagOrder[];
+    finished = items.length < PAGE_SIZE;
+    state = { ...state, next: state.next! + 1 };
+  } else {
     if (state.next === null) {
       const { pages } = countOf('order/count', await emagCall(ctx, 'order/count', { ...windowParams(cfg, state), itemsPerPage: PAGE_SIZE }));
       state = { ...state, next: pages };
@@ -113,24 +114,20 @@ async function fetchOrdersPage(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null
       items = listOf('order/read', await emagCall(ctx, 'order/read', { ...windowParams(cfg, state), currentPage: state.next, itemsPerPage: PAGE_SIZE })) as EmagOrder[];
       state = { ...state, next: state.next! - 1 };
     }
-    if (state.next! > 0) break;
-    // This sub-window is read; move to the next one, or end the window.
-    if (Date.parse(state.to!) >= windowEnd) {
-      finished = true;
-      break;
+    // This sub-window is read: the next page is the next sub-window, or the window is done.
+    if (state.next === 0) {
+      if (Date.parse(state.to!) >= windowEnd) finished = true;
+      else state = subWindow(Date.parse(state.to!), windowEnd, tz);
     }
-    state = subWindow(Date.parse(state.to!), windowEnd, tz);
-    if (items.length > 0) break;
   }
 
   const modified = items.map((o) => parseLocal(o?.modified, tz)).filter((ms): ms is number => ms !== null).map((ms) => new Date(ms).toISOString());
-  const pending = cfg.autoAcknowledge ? items.filter((o) => o?.status === 1 && typeof o.id === 'number').map((o) => o.id as number) : [];
-  const after = afterPage(open, { ...state, pending }, modified) as OrdersCursor;
+  const fresh = cfg.autoAcknowledge ? items.filter((o) => o?.status === 1 && typeof o.id === 'number').map((o) => acknowledgement(o.id as number)) : [];
+  const writes = [...carried, ...fresh];
+  const after = afterPage(open, state, modified) as OrdersCursor;
   const zoned = items.map((order) => ({ timeZone: tz, order }));
-  if (!finished) return { items: zoned, next: after, done: false };
-  // The last page's new orders are acknowledged in one more call, once this page is committed.
-  if (pending.length > 0) return { items: zoned, next: { ...after, page: { ...state, pending, ackOnly: true } }, done: false };
-  return { items: zoned, next: closeWindow({ ...after, page: null }) as OrdersCursor, done: true };
+  const page = finished ? { next: closeWindow({ ...after, page: null }) as OrdersCursor, done: true } : { next: after, done: false };
+  return { items: zoned, ...page, ...(writes.length > 0 ? { writes } : {}) };
 }
 
 export const ordersStream: Stream<EmagConfig, ZonedOrder, OrdersCursor> = {
@@ -140,6 +137,7 @@ export const ordersStream: Stream<EmagConfig, ZonedOrder, OrdersCursor> = {
   cursor: OrdersCursor,
   fetchPage: (ctx, cursor, _mode: SyncMode) => fetchOrdersPage(ctx, cursor),
   toRecords: (raw) => [mapEmagOrder(raw?.order, raw?.timeZone)],
+  writes: { [ACKNOWLEDGE]: acknowledge },
   async fetchRecord(ctx, externalId) {
     const found = listOf('order/read', await emagCall(ctx, 'order/read', { id: Number(externalId), type: orderType(ctx.config) }));
     return found[0] ? { timeZone: emagTimeZone(ctx.config), order: found[0] as EmagOrder } : null;

@@ -92,7 +92,10 @@ function listThenDetail(spec: {
     toRecords: (raw) => spec.map(raw),
     fetchRecord: spec.fetchRecord,
     // A listed entry's details are the group: a catalog product with its variants, a sync product with its SKUs.
-    fetchGroup: (ctx, groupId) => (/^\d+$/.test(groupId) ? detailOrNull(ctx, spec.detailPath(Number(groupId))) : Promise.resolve(null)),
+    fetchGroup: async (ctx, groupId) => {
+      const item = /^\d+$/.test(groupId) ? await detailOrNull(ctx, spec.detailPath(Number(groupId))) : null;
+      return item === null ? null : { item };
+    },
   };
 }
 

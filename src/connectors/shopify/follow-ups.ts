@@ -1,12 +1,11 @@
 // Nested connections longer than their first page. A page of products asks for 20 variants per
 // product and 5 inventory levels per variant, a page of orders for 10 lines per order (more would
-// shrink pages under the 1000-point query cap); every nested connection also asks for its pageInfo,
-// and whatever did not fit is read here with follow-up queries before the page is handed on. Without
-// them a product with more than 20 variants (Shopify allows 2,048) lost the rest on every
-// incremental pull. Each follow-up goes through gql(), so the connection's limiter, timeout and
-// abort signal apply; a cursor that repeats stops the read with `pagination_loop`.
-import { SyncError } from '../../core/errors.js';
-import type { Ctx } from '../types.js';
+// shrink pages under the 1000-point query cap); every nested connection also asks for its pageInfo.
+// What did not fit is declared here as child reads (ChildRead, connectors/types.ts) that the engine
+// reads page by page before the page is mapped and committed (engine/child-pages.ts), with the run's
+// loop guard, deadline, cancellation, limiter and progress. Without them a product with more than 20
+// variants (Shopify allows 2,048) lost the rest on every incremental pull.
+import type { ChildPage, ChildRead, Ctx, GroupRead } from '../types.js';
 import type { ShopifyConfig } from './config-merged.js';
 import { gql } from './graphql.js';
 import type { GqlInventoryLevel, GqlLineItem, GqlOrder, GqlProduct, GqlVariant } from './mapping.js';
@@ -23,82 +22,77 @@ export interface NestedPage<N> {
 }
 
 /**
- * The nodes after `first`, read page by page with `next(after)` until Shopify says there are no more.
- * `next` answers null when the parent is gone meanwhile: what was read so far is kept, and the next
- * pull sees the deletion.
+ * The child read of a nested connection whose first page said more follows, or nothing. `more(ctx, after)`
+ * reads the page after `after` (null when the parent is gone); `childrenOf` declares what the new nodes
+ * need in turn. The nodes are appended to the connection's own `nodes`, so the item keeps the shape of
+ * the paged query.
  */
-export async function remainingNodes<N>(first: NestedPage<N> | null | undefined, next: (after: string) => Promise<NestedPage<N> | null>, what: string): Promise<N[]> {
-  const out: N[] = [];
-  const seen = new Set<string>();
-  let page = first;
-  while (page?.pageInfo?.hasNextPage) {
-    const after = page.pageInfo.endCursor;
-    if (!after || seen.has(after)) {
-      throw new SyncError('pagination_loop', `${what}: Shopify said more followed but gave ${after ? 'a cursor it had already given' : 'no cursor'}; stopping instead of looping`, {
-        details: { after },
-      });
-    }
-    seen.add(after);
-    page = await next(after);
-    if (!page) break;
-    out.push(...(page.nodes ?? []));
+function nestedRead<N>(
+  conn: NestedPage<N> | null | undefined,
+  what: string,
+  more: (ctx: Ctx<ShopifyConfig>, after: string) => Promise<NestedPage<N> | null>,
+  childrenOf: (nodes: N[]) => ChildRead[] = () => [],
+): ChildRead<ShopifyConfig, N>[] {
+  if (!conn?.pageInfo?.hasNextPage) return [];
+  const nodes = (conn.nodes ??= []);
+  return [{
+    what,
+    after: conn.pageInfo.endCursor,
+    async fetch(ctx, after): Promise<ChildPage<N> | null> {
+      const page = await more(ctx, String(after));
+      if (!page) return null;
+      const got = (page.nodes ?? []).filter((n): n is N => n !== null && n !== undefined);
+      const done = !page.pageInfo?.hasNextPage;
+      return { nodes: got, next: done ? null : (page.pageInfo?.endCursor ?? null), done, children: childrenOf(got) };
+    },
+    attach: (got) => void nodes.push(...got),
+  }];
+}
+
+/** A variant's inventory levels beyond the first five (one level per location). */
+function levelReads(variant: GqlVariant): ChildRead[] {
+  const item = variant?.inventoryItem;
+  if (!item) return [];
+  return nestedRead(item.inventoryLevels as NestedPage<GqlInventoryLevel> | null | undefined, `inventory levels of ${item.id}`, async (ctx, after) =>
+    (await gql<{ inventoryItem: { inventoryLevels: NestedPage<GqlInventoryLevel> } | null }>(ctx, INVENTORY_LEVELS_QUERY, { id: item.id, after }, MORE_LEVELS_COST))
+      .inventoryItem?.inventoryLevels ?? null,
+  );
+}
+
+const levelReadsOf = (variants: GqlVariant[]): ChildRead[] => variants.flatMap(levelReads);
+
+/** What a page of products still needs: variants past the first page, levels past theirs (also of later variant pages). */
+export function productChildren(products: GqlProduct[]): ChildRead[] {
+  const out: ChildRead[] = [];
+  for (const product of products) {
+    if (!product?.id) continue;
+    out.push(...levelReadsOf(product.variants?.nodes ?? []));
+    out.push(...nestedRead(
+      product.variants as NestedPage<GqlVariant> | null | undefined,
+      `variants of ${product.id}`,
+      async (ctx, after) =>
+        (await gql<{ product: { variants: NestedPage<GqlVariant> } | null }>(ctx, PRODUCT_VARIANTS_QUERY, { id: product.id, after }, MORE_VARIANTS_COST)).product?.variants ?? null,
+      levelReadsOf,
+    ));
   }
   return out;
 }
 
-async function completeLevels(ctx: Ctx<ShopifyConfig>, variant: GqlVariant): Promise<void> {
-  const item = variant.inventoryItem;
-  const levels = item?.inventoryLevels as NestedPage<GqlInventoryLevel> | null | undefined;
-  if (!item || !levels?.pageInfo?.hasNextPage) return;
-  const more = await remainingNodes(
-    levels,
-    async (after) =>
-      (await gql<{ inventoryItem: { inventoryLevels: NestedPage<GqlInventoryLevel> } | null }>(ctx, INVENTORY_LEVELS_QUERY, { id: item.id, after }, MORE_LEVELS_COST))
-        .inventoryItem?.inventoryLevels ?? null,
-    `inventory levels of ${item.id}`,
+/** What a page of orders still needs: the lines of orders with more than the first page holds. */
+export function orderChildren(orders: GqlOrder[]): ChildRead[] {
+  return orders.flatMap((order) =>
+    order?.id
+      ? nestedRead(order.lineItems as NestedPage<GqlLineItem> | null | undefined, `line items of ${order.id}`, async (ctx, after) =>
+          (await gql<{ order: { lineItems: NestedPage<GqlLineItem> } | null }>(ctx, ORDER_LINES_QUERY, { id: order.id, after }, MORE_LINES_COST)).order?.lineItems ?? null,
+        )
+      : [],
   );
-  item.inventoryLevels = { nodes: [...(levels.nodes ?? []), ...more] };
 }
 
-/** Completes each product's variants (and each variant's inventory levels) in place. */
-export async function completeProducts(ctx: Ctx<ShopifyConfig>, products: GqlProduct[]): Promise<void> {
-  for (const product of products) {
-    if (!product?.id) continue;
-    const variants = product.variants as NestedPage<GqlVariant> | null | undefined;
-    if (variants?.pageInfo?.hasNextPage) {
-      const more = await remainingNodes(
-        variants,
-        async (after) =>
-          (await gql<{ product: { variants: NestedPage<GqlVariant> } | null }>(ctx, PRODUCT_VARIANTS_QUERY, { id: product.id, after }, MORE_VARIANTS_COST)).product
-            ?.variants ?? null,
-        `variants of ${product.id}`,
-      );
-      product.variants = { nodes: [...(variants.nodes ?? []), ...more] };
-    }
-    for (const variant of product.variants?.nodes ?? []) if (variant) await completeLevels(ctx, variant);
-  }
-}
-
-/** Completes the line items of orders that have more lines than the first page holds, in place. */
-export async function completeOrderLines(ctx: Ctx<ShopifyConfig>, orders: GqlOrder[]): Promise<void> {
-  for (const order of orders) {
-    const lines = order?.lineItems as NestedPage<GqlLineItem> | null | undefined;
-    if (!lines?.pageInfo?.hasNextPage) continue;
-    const more = await remainingNodes(
-      lines,
-      async (after) =>
-        (await gql<{ order: { lineItems: NestedPage<GqlLineItem> } | null }>(ctx, ORDER_LINES_QUERY, { id: order.id, after }, MORE_LINES_COST)).order?.lineItems ?? null,
-      `line items of ${order.id}`,
-    );
-    order.lineItems = { nodes: [...(lines.nodes ?? []), ...more] };
-  }
-}
-
-/** One product, whole (every variant and level), as the paged query shapes it; null when it is gone. */
-export async function fetchWholeProduct(ctx: Ctx<ShopifyConfig>, productGid: string): Promise<GqlProduct | null> {
+/** One product as the paged query shapes it, with the child reads that make it whole; null when it is gone. */
+export async function fetchWholeProduct(ctx: Ctx<ShopifyConfig>, productGid: string): Promise<GroupRead<GqlProduct> | null> {
   if (!/^gid:\/\/shopify\/Product\/\d+$/.test(productGid)) return null;
   const { product } = await gql<{ product: GqlProduct | null }>(ctx, PRODUCT_QUERY, { id: productGid }, PRODUCT_COST);
   if (!product) return null;
-  await completeProducts(ctx, [product]);
-  return product;
+  return { item: product, children: productChildren([product]) };
 }

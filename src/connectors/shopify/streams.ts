@@ -4,12 +4,12 @@
 import type { z } from 'zod';
 import { afterPage, closeWindow, IncrementalCursor, openWindow } from '../../core/incremental.js';
 import type { CanonicalRecord, Entity, InvalidRecord } from '../../core/records.js';
-import type { Ctx, PageResult, Stream, SyncMode } from '../types.js';
+import type { ChildRead, Ctx, GroupRead, PageResult, Stream, SyncMode } from '../types.js';
 import { BulkState, fetchBulkPage } from './bulk.js';
 import type { ShopifyConfig } from './config-merged.js';
 import { gql } from './graphql.js';
 import { fetchRestPage, isRestItem, restItemRecords } from './rest.js';
-import { completeOrderLines, completeProducts, fetchWholeProduct } from './follow-ups.js';
+import { fetchWholeProduct, orderChildren, productChildren } from './follow-ups.js';
 import { type GqlOrder, type GqlProduct, type GqlVariant, mapGqlCustomer, mapGqlOrder, mapGqlProduct } from './mapping.js';
 import { BULK_QUERIES, customersQuery, ordersQuery, PAGE_SIZE, productsQuery, requestedCost, updatedWindowQuery } from './queries.js';
 
@@ -33,12 +33,12 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
   /** The paged query for an API version. */
   query: (apiVersion: string) => string;
   map: (node: N) => (CanonicalRecord | InvalidRecord)[];
-  /** Completes nodes whose nested connections had more than one page. */
-  complete?: (ctx: Ctx<ShopifyConfig>, nodes: N[]) => Promise<void>;
+  /** Child reads of nested connections that had more than one page (read by the engine). */
+  children?: (nodes: N[]) => ChildRead[];
   /** Turns a bulk result line (with its children) into the node shape of the paged query. */
   fromBulk?: (line: never) => N;
   /** Re-reads one parent whole (a webhook whose payload may be cut short). */
-  fetchGroup?: (ctx: Ctx<ShopifyConfig>, groupId: string) => Promise<N | null>;
+  fetchGroup?: (ctx: Ctx<ShopifyConfig>, groupId: string) => Promise<GroupRead<N> | null>;
 }): Stream<ShopifyConfig, N, ShopifyCursor> {
   return {
     name: spec.name,
@@ -63,10 +63,9 @@ function shopifyStream<N extends { id: string; updatedAt?: string | null }>(spec
       );
       const conn = data[spec.name];
       const nodes = conn?.nodes ?? [];
-      await spec.complete?.(ctx, nodes);
       const after = afterPage(open, conn?.pageInfo.endCursor ?? null, nodes.map((n) => n?.updatedAt).filter((u): u is string => !!u));
       const done = !conn?.pageInfo.hasNextPage;
-      return { items: nodes, next: done ? closeWindow(after) : after, done };
+      return { items: nodes, next: done ? closeWindow(after) : after, done, children: spec.children?.(nodes) };
     },
     // REST items arrive tagged with their resource (legacy mode); GraphQL nodes map as they are.
     toRecords: (raw: N) => (isRestItem(raw) ? restItemRecords(raw) : spec.map(raw)),
@@ -87,7 +86,7 @@ export const productsStream = shopifyStream<GqlProduct>({
   entity: 'product',
   query: productsQuery,
   map: (n) => mapGqlProduct(n),
-  complete: completeProducts,
+  children: productChildren,
   fromBulk: productFromVariantLine,
   fetchGroup: fetchWholeProduct,
 });
@@ -97,5 +96,5 @@ export const ordersStream = shopifyStream<GqlOrder & { updatedAt?: string | null
   dependsOn: ['customers', 'products'],
   query: ordersQuery,
   map: (n) => [mapGqlOrder(n)],
-  complete: completeOrderLines,
+  children: orderChildren,
 });

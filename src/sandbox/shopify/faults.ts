@@ -32,6 +32,13 @@ export const FaultConfigSchema = z.strictObject({
     (v) => (v === true ? 'INTERNAL_SERVER_ERROR' : v === false ? null : v),
     z.enum(['INTERNAL_SERVER_ERROR', 'TIMEOUT', 'ACCESS_DENIED', 'STALL']).nullable(),
   ).default(null),
+  /** The next this many downloads of a bulk result answer 403, as a signed URL that expired does. */
+  bulkUrlExpired: z.number().int().min(0).default(0),
+  /**
+   * Nested connections (a product's variants, an item's inventory levels, an order's lines) asked for the
+   * page after a cursor answer their first page again, still saying more follows: a repeating sub-page.
+   */
+  nestedPageLoop: z.boolean().default(false),
   /** In ungrouped bulk output, write each chunk's children before their parents. */
   bulkUngroupedChildrenFirst: z.boolean().default(false),
   /** Probability per API request that one random record gets its updatedAt bumped with no visible change. */

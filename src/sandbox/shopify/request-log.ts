@@ -1,7 +1,11 @@
 // What clients asked of the sandbox, for tests and benchmarks to inspect (GET /_sandbox/requests) and the
 // throttle statistics (GET /_sandbox/stats). The log is a bounded ring so long benchmarks do not grow it.
 export interface RequestLogEntry {
+  /** When the answer was sent. */
   at: string;
+  /** Epoch ms the request arrived, before its cost was taken from the bucket (GraphQL): the moment rate checks
+   * over the log must use, since answers take as long as their queries do. */
+  receivedAt?: number;
   method: string;
   path: string;
   api: 'graphql' | 'rest' | 'oauth' | 'bulk-file';

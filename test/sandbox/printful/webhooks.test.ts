@@ -63,7 +63,9 @@ describe('Printful sandbox webhooks', () => {
       expect(g.headers['x-pf-webhook-signature']).toBe(signPrintfulV2(secret, g.body));
       expect(g.headers['x-pf-webhook-public-key']).toBe(publicKey);
     }
-    const delivery = sb.deliveries().find((d) => d.type === 'catalog_stock_updated')!;
+    // The receiver has the third body before the sandbox has read its 200: wait for the sandbox to record it.
+    const sandbox = sb;
+    const delivery = await waitFor(() => sandbox.deliveries().find((d) => d.type === 'catalog_stock_updated' && d.status !== 'retrying'), 5_000, 'the delivery to settle');
     expect(delivery.status).toBe('delivered');
     expect(sb.deliveries().filter((d) => d.type === 'catalog_stock_updated')).toHaveLength(1);
     expect(RETRY_DELAYS_MS).toEqual([60_000, 240_000, 960_000, 3_840_000, 15_360_000, 61_440_000]);

@@ -90,6 +90,11 @@ export function registerControlRoutes(app: FastifyInstance, runtime: SandboxRunt
     const path = match && op ? runtime.bulk.filePath(op.id, match[2] !== undefined) : undefined;
     const published = op && (match?.[2] ? op.partialDataUrl : op.url);
     if (!path || !published) return reply.code(404).send({ error: 'NoSuchKey: the specified key does not exist (expired or never written)' });
+    const expired = runtime.faults.current.bulkUrlExpired;
+    if (expired > 0) {
+      runtime.faults.set({ bulkUrlExpired: expired - 1 });
+      return reply.code(403).type('application/xml').send('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+    }
     const info = await stat(path).catch(() => undefined);
     if (!info) return reply.code(404).send({ error: 'NoSuchKey' });
     return reply.type('application/jsonl').header('content-length', info.size).send(createReadStream(path));

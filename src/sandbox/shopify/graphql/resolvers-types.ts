@@ -38,6 +38,16 @@ function byPosition(ids: number[]): Map<number, number> {
   return new Map(ids.map((id, i) => [id, i + 1]));
 }
 
+/**
+ * A connection nested in an object. Under the `nestedPageLoop` fault a page asked for after a cursor is
+ * the first page again, still saying more follows (a bulk export, which ignores cursors, is not affected).
+ */
+function nestedConnection<T>(sorted: readonly T[], keyOf: Parameters<typeof connectionOf<T>>[1], args: ConnectionArgs, ctx: GraphQLContext) {
+  if (!ctx.faults.current.nestedPageLoop || args.after == null || ctx.unbounded) return connectionOf(sorted, keyOf, args, ctx);
+  const conn = connectionOf(sorted, keyOf, { ...args, after: null }, ctx);
+  return { ...conn, pageInfo: { ...conn.pageInfo, hasNextPage: true } };
+}
+
 const product: Record<string, FieldResolver<ProductRecord>> = {
   id: (r) => gid('Product', r.id),
   legacyResourceId: (r) => String(r.id),
@@ -56,7 +66,7 @@ const product: Record<string, FieldResolver<ProductRecord>> = {
     const byId = args.sortKey === 'ID';
     const position = byPosition(r.variantIds);
     const sorted = byId ? [...variants].sort((a, b) => a.id - b.id) : variants;
-    return connectionOf(sorted, (v) => ({ lastId: v.id, lastValue: byId ? v.id : (position.get(v.id) ?? 0) }), args as ConnectionArgs, ctx);
+    return nestedConnection(sorted, (v) => ({ lastId: v.id, lastValue: byId ? v.id : (position.get(v.id) ?? 0) }), args as ConnectionArgs, ctx);
   },
   variantsCount: (r) => ({ count: r.variantIds.length, precision: 'EXACT' }),
   ...timestamps,
@@ -80,7 +90,7 @@ const inventoryItem: Record<string, FieldResolver<InventoryItemRecord>> = {
   variant: (r, _a, ctx) => ctx.store.variants.get(r.variantId),
   inventoryLevels: (r, args, ctx) => {
     const levels = [...r.levels.values()].sort((a, b) => a.id - b.id);
-    return connectionOf(levels, (l) => ({ lastId: l.id, lastValue: l.id }), args as ConnectionArgs, ctx);
+    return nestedConnection(levels, (l) => ({ lastId: l.id, lastValue: l.id }), args as ConnectionArgs, ctx);
   },
   inventoryLevel: (r, args) => {
     const match = /\/Location\/(\d+)/.exec(String(args.locationId));
@@ -148,7 +158,7 @@ const order: Record<string, FieldResolver<OrderRecord>> = {
   customer: (r, _a, ctx) => (r.customerId === null ? null : (ctx.store.customers.get(r.customerId) ?? null)),
   lineItems: (r, args, ctx) => {
     for (const line of r.lines) lineCurrency.set(line, r.currencyCode);
-    return connectionOf(r.lines, (l) => ({ lastId: l.id, lastValue: l.id }), args as ConnectionArgs, ctx);
+    return nestedConnection(r.lines, (l) => ({ lastId: l.id, lastValue: l.id }), args as ConnectionArgs, ctx);
   },
   ...timestamps,
 };

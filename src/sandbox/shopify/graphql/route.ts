@@ -53,10 +53,11 @@ export function registerGraphQLRoute(app: FastifyInstance, runtime: SandboxRunti
 
   app.post<{ Params: { version: string } }>('/admin/api/:version/graphql.json', async (request, reply) => {
     const { version } = request.params;
+    const receivedAt = Date.now();
     const entry: LogState = { operationName: null, requested: null, actual: null, throttled: false, fault: null };
     const send = (status: number, body: unknown) => {
       runtime.log.add({
-        at: new Date().toISOString(), method: 'POST', path: request.url, api: 'graphql', operationName: entry.operationName,
+        at: new Date().toISOString(), receivedAt, method: 'POST', path: request.url, api: 'graphql', operationName: entry.operationName,
         requestedCost: entry.requested, actualCost: entry.actual, throttled: entry.throttled, status, fault: entry.fault,
       });
       return reply.code(status).header('content-type', 'application/json; charset=utf-8')
