@@ -34,6 +34,9 @@
 //   BENCH_EMAG_TIME_SCALE  emag-parallel: sandbox time compression (default 1: eMAG's real 12 order requests/s)
 //   BENCH_WEBHOOK_SECONDS  webhooks-apply: length of the flood (default 30)
 //   BENCH_WEBHOOK_DRIVERS  webhooks-apply: comma list of pglite-memory, pglite-disk, postgres (default all)
+//   BENCH_API_PRODUCTS     api-reads: products in the hub (default 100000); BENCH_API_ORDERS (300000), BENCH_API_CUSTOMERS (50000)
+//   BENCH_API_REQUESTS     api-reads: measured requests per request kind (default 200, after BENCH_API_WARMUP = 10)
+//   BENCH_API_DRIVERS      api-reads: comma list of pglite-memory, pglite-disk, postgres (default pglite-memory,postgres)
 import { runIngest } from './ingest.js';
 import { runMemory } from './memory.js';
 import { runPullBudget } from './pull-budget.js';
@@ -41,6 +44,7 @@ import { runBulkMemory } from './bulk-memory.js';
 import { runCatalogReads } from './catalog-reads.js';
 import { runEmagParallel } from './emag-parallel.js';
 import { runWebhooksApply } from './webhooks-apply.js';
+import { runApiReads } from './api-reads.js';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   ingest: runIngest,
@@ -50,6 +54,7 @@ const BENCHES: Record<string, () => Promise<object>> = {
   'catalog-reads': runCatalogReads,
   'emag-parallel': runEmagParallel,
   'webhooks-apply': runWebhooksApply,
+  'api-reads': runApiReads,
 };
 
 function usage(): string {

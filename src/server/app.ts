@@ -10,9 +10,14 @@ import { frameworkErrors, registerErrorHandling } from './errors.js';
 import type { Logger } from './logger.js';
 import { registerOpenApi } from './openapi.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { customerRoutes } from './routes/customers.js';
 import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import { orderRoutes } from './routes/orders.js';
+import { productRoutes } from './routes/products.js';
 import { runRoutes } from './routes/runs.js';
+import { stockRoutes } from './routes/stock.js';
+import { syncStatusRoutes } from './routes/sync-status.js';
 import { platformSyncRoutes } from './routes/platform-syncs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { type ShopifyAppConfig, shopifyOAuthRoutes } from './routes/shopify-oauth.js';
@@ -77,6 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       platformSyncRoutes(api, deps);
       deadLetterRoutes(api, deps);
       catalogRoutes(api, deps);
+      productRoutes(api, deps);
+      orderRoutes(api, deps);
+      customerRoutes(api, deps);
+      stockRoutes(api, deps);
+      syncStatusRoutes(api, deps);
       shopifyOAuthRoutes(api, deps, 'api');
     },
     { prefix: '/api/v1' },
