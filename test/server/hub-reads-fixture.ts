@@ -2,6 +2,7 @@
 // read API tests: Shopify variants with 64-bit ids beyond 2^53 and inventory item ids, variants without
 // a SKU, two variants of one shop sharing a SKU, an eMAG offer and a JTL-FFN product joining a Shopify
 // SKU, stock per location, customers in mixed-case emails, orders with vouchers (discounts) and lines.
+import { expect } from 'vitest';
 import type { CanonicalRecord, CustomerRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../../src/core/records.js';
 import { applyRecords } from '../../src/engine/apply.js';
 import { customerPage } from '../../src/server/routes/customers.js';
@@ -164,4 +165,27 @@ export async function seedHub(h: TestApp): Promise<Fixture> {
     otherCustomerId: (await link(other.id, 'customer', [customerGid(0)]))[0]!,
     otherOrderId: (await link(other.id, 'order', [orderGid(0)]))[0]!,
   };
+}
+
+/** Every item of a list, following nextCursor page by page; fails on a page over `limit` or a repeated item. */
+export async function allPages(
+  get: (url: string) => Promise<{ statusCode: number; body: string; json(): { items: Record<string, unknown>[]; nextCursor: string | null } }>,
+  path: string,
+  limit: number,
+): Promise<{ items: Record<string, unknown>[]; pages: number }> {
+  const items: Record<string, unknown>[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.items.length).toBeLessThanOrEqual(limit);
+    items.push(...body.items);
+    cursor = body.nextCursor;
+    pages++;
+  } while (cursor);
+  expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+  return { items, pages };
 }

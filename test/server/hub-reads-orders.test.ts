@@ -5,7 +5,7 @@ import { ORDER_STATUS } from '../../src/connectors/emag/mapping.js';
 import { orderStatus } from '../../src/connectors/shopify/mapping.js';
 import { ORDER_STATUSES } from '../../src/server/routes/orders.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { BIG, customerGid, type Fixture, getter, rawExternalId, orderGid, PRODUCTS, seedHub } from './hub-reads-fixture.js';
+import { BIG, customerGid, type Fixture, getter, rawExternalId, orderGid, PRODUCTS, seedHub, allPages } from './hub-reads-fixture.js';
 
 describe('hub read API: orders, customers, stock', () => {
   let h: TestApp;
@@ -13,21 +13,7 @@ describe('hub read API: orders, customers, stock', () => {
   const get = (url: string, auth?: { authorization: string }) => getter(h, () => f.tenant.auth)(url, auth);
   const ids = async (sql: string, params: unknown[]) => (await h.t.db.query<{ id: string }>(sql, params)).rows.map((r) => r.id);
 
-  async function all(path: string, limit: number): Promise<{ items: Record<string, unknown>[]; pages: number }> {
-    const items: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const sep = path.includes('?') ? '&' : '?';
-      const res = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.statusCode, res.body).toBe(200);
-      items.push(...res.json().items);
-      cursor = res.json().nextCursor;
-      pages++;
-    } while (cursor);
-    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
-    return { items, pages };
-  }
+  const all = (path: string, limit: number) => allPages(get, path, limit);
   const expectError = async (url: string, status: number, code: string) => {
     const res = await get(url);
     expect(res.statusCode, res.body).toBe(status);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHubCursor, type JsonPage } from '../../src/store/hub-reads.js';
 import { listProducts, type ProductFilter } from '../../src/store/hub-reads-products.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { BIG, type Fixture, getter, rawExternalId, PRODUCTS, seedHub, SKULESS, variantGid } from './hub-reads-fixture.js';
+import { BIG, type Fixture, getter, rawExternalId, PRODUCTS, seedHub, SKULESS, variantGid, allPages } from './hub-reads-fixture.js';
 
 describe('hub read API: products and sync status', () => {
   let h: TestApp;
@@ -14,24 +14,7 @@ describe('hub read API: products and sync status', () => {
   const get = (url: string, auth?: { authorization: string }) => getter(h, () => f.tenant.auth)(url, auth);
   const sql = (text: string, params: unknown[] = []) => h.t.db.query(text, params);
 
-  /** Every item of a list, following nextCursor; fails on a repeated item. */
-  async function all(path: string, limit: number): Promise<{ items: Record<string, unknown>[]; pages: number }> {
-    const items: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const sep = path.includes('?') ? '&' : '?';
-      const res = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.statusCode, res.body).toBe(200);
-      const body = res.json();
-      expect(body.items.length).toBeLessThanOrEqual(limit);
-      items.push(...body.items);
-      cursor = body.nextCursor;
-      pages++;
-    } while (cursor);
-    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
-    return { items, pages };
-  }
+  const all = (path: string, limit: number) => allPages(get, path, limit);
 
   beforeAll(async () => {
     h = await createTestApp();
