@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bulkPollDelay } from '../../src/connectors/shopify/bulk.js';
 import type { RunRow } from '../../src/engine/runs.js';
 import { compare, type Harness, shopifyHarness } from '../helpers/shopify.js';
+import { waitFor } from '../helpers/db.js';
 
 /** What the engine's own bookkeeping may add after the moment it should stop (commits, finishing the run). */
 const MARGIN_MS = 1_000;
@@ -21,16 +22,6 @@ async function bulkCheckpoint(h: Harness): Promise<BulkCursor | null> {
     [h.connectionId],
   );
   return rows[0]?.cursor?.cursor?.bulk ?? null;
-}
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got) return got;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Triggers a full pull of products and starts executing it; `ended` resolves with the finished run. */
