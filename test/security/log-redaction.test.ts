@@ -42,10 +42,11 @@ describe('secrets in logged URLs', () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
     const err = new Error('GET https://files.example.com/export.csv?X-Goog-Signature=abc123sig&expires=1 failed');
-    logger.warn({ url: 'https://shop.example.com/cb?code=c0de&state=xyz', downloadUrl: 'https://u:p4ss@h.example/x?sig=s1', err }, 'retrying https://api.example.com/v1/items?key=k3y&page=2');
+    logger.warn({ url: 'https://shop.example.com/cb?code=c0de-secret&state=xyz-state', downloadUrl: 'https://u:p4ss-secret@h.example/x?sig=sig-s1-secret', err }, 'retrying https://api.example.com/v1/items?key=k3y&page=2');
     logger.info('callback token=t0ken-value arrived');
     const out = lines.join('');
-    for (const secret of ['c0de', 'xyz', 'p4ss', 's1', 'abc123sig', 'k3y', 't0ken-value']) expect(out).not.toContain(secret);
+    // Secrets long enough not to occur by chance elsewhere in a line (a stack trace's temp path).
+    for (const secret of ['c0de-secret', 'xyz-state', 'p4ss-secret', 'sig-s1-secret', 'abc123sig', 'k3y', 't0ken-value']) expect(out).not.toContain(secret);
     expect(out).toContain('https://api.example.com/v1/items?key=[redacted]&page=[redacted]');
   });
 
