@@ -137,6 +137,37 @@ export interface PageResult<Raw, Cur> {
   wait?: { ms: number; reason: string };
 }
 
+/**
+ * One part of a pass that the platform makes a stream read on its own: eMAG filters orders by a date
+ * pair spanning one month at most, so a window of several months is read as one slice per month. `key`
+ * names it in progress, checkpoints and errors; the other fields are the connector's (JSON).
+ */
+export interface Slice {
+  key: string;
+  [field: string]: unknown;
+}
+
+/** The slice a page is asked for, and where it stands among the pass's slices. */
+export interface SliceAt {
+  slice: Slice;
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/**
+ * Declares that a stream's pass is read slice by slice. The engine asks for the slices once, when the
+ * pass starts, keeps the list in the checkpoint (a resumed run reads the same slices), and pages each
+ * slice in turn through fetchPage with the same loop guard, deadline, cancellation, checkpoint per page
+ * and limiter as any page. A page's `done` then means "this slice is read"; the pass ends with the last
+ * slice's last page. Accounts are not slices: each account (eMAG main, FBE) is a connection of its own,
+ * with its own credentials, limits and runs.
+ */
+export interface SliceSource<Cfg, Cur> {
+  /** The slices of the pass that starts from `cursor`, in reading order; at least one. */
+  plan(ctx: Ctx<Cfg>, cursor: Cur | null, mode: SyncMode): Slice[];
+}
+
 /** Where a child read goes on: the platform's cursor, or a page number. */
 export type ChildCursor = string | number;
 
@@ -188,7 +219,10 @@ export interface Stream<Cfg, Raw, Cur> {
   dependsOn?: string[];
   /** Flat JSON cursor, validated when loaded from a checkpoint. */
   cursor: z.ZodType<Cur>;
-  fetchPage(ctx: Ctx<Cfg>, cursor: Cur | null, mode: SyncMode): Promise<PageResult<Raw, Cur>>;
+  /** Declared when the platform makes a pass be read in slices (see SliceSource). */
+  slices?: SliceSource<Cfg, Cur>;
+  /** One page; for a sliced stream, a page of `slice` (its `done` ends the slice, not the pass). */
+  fetchPage(ctx: Ctx<Cfg>, cursor: Cur | null, mode: SyncMode, slice?: SliceAt): Promise<PageResult<Raw, Cur>>;
   /** Pure mapping; invalid input becomes an InvalidRecord, never a throw. */
   toRecords(raw: Raw): (CanonicalRecord | InvalidRecord)[];
   /** Re-reads one record by id; lets dead letters be retried against the source. */

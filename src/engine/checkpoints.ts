@@ -15,6 +15,8 @@ export const CheckpointEnvelope = z.object({
   passComplete: z.boolean(),
   /** The connector's own cursor (validated by the stream's cursor schema when used). */
   cursor: z.unknown(),
+  /** A sliced stream's slices of this pass (planned when it started) and the one being read. */
+  slices: z.object({ list: z.array(z.object({ key: z.string() }).passthrough()).min(1), index: z.number().int().min(0) }).optional(),
 });
 export type CheckpointEnvelope = z.infer<typeof CheckpointEnvelope>;
 
@@ -102,9 +104,14 @@ export async function markSuccess(tx: Queryable, key: { tenantId: string; connec
 }
 
 /** Where a new or resumed run starts: the same pass if it is unfinished, else a new one. */
-export function startingPoint(envelope: CheckpointEnvelope | null, runId: string, mode: SyncMode): { passId: string; cursor: unknown; resumed: boolean } {
+export function startingPoint(
+  envelope: CheckpointEnvelope | null,
+  runId: string,
+  mode: SyncMode,
+): { passId: string; cursor: unknown; resumed: boolean; slices?: CheckpointEnvelope['slices'] } {
   if (envelope && !envelope.passComplete && envelope.passId && envelope.passMode === mode) {
-    return { passId: envelope.passId, cursor: envelope.cursor, resumed: true };
+    const slices = envelope.slices && envelope.slices.index < envelope.slices.list.length ? envelope.slices : undefined;
+    return { passId: envelope.passId, cursor: envelope.cursor, resumed: true, ...(slices ? { slices } : {}) };
   }
   // A new full pass reads everything from the start; a new incremental pass continues from the
   // window the previous pass (full or incremental) left behind.

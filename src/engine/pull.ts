@@ -1,7 +1,7 @@
 // The page loop of a pull run (DESIGN.md 5.1). For every page: fetch, map, validate, then ONE
 // transaction writes the changed records, the dead letters, the checkpoint and the run's progress.
 // A crash at any instant therefore resumes from the last committed page, re-fetching at most one.
-import type { PullWrite, Stream, SyncMode } from '../connectors/types.js';
+import type { Ctx, PullWrite, Slice, Stream, SyncMode } from '../connectors/types.js';
 import { isSyncError, SyncError } from '../core/errors.js';
 import { contentHash, stableStringify } from '../core/hash.js';
 import { type CanonicalRecord, type InvalidRecord, isInvalidRecord, parseCanonicalRecord } from '../core/records.js';
@@ -56,6 +56,18 @@ export function mapPage(stream: Stream<unknown, unknown, unknown>, items: unknow
     }
   }
   return { records, invalid };
+}
+
+/**
+ * The slices of a sliced stream's pass: those kept in the checkpoint of the pass being resumed, or the
+ * stream's plan for a new pass (or for a checkpoint written before the stream was sliced).
+ */
+function planSlices(stream: Stream<unknown, unknown, unknown>, ctx: Ctx<unknown>, cursor: unknown, mode: SyncMode, stored: CheckpointEnvelope['slices']): { list: Slice[]; index: number } | undefined {
+  if (!stream.slices) return undefined;
+  if (stored) return { list: stored.list, index: stored.index };
+  const list = stream.slices.plan(ctx, cursor, mode);
+  if (list.length === 0) throw new SyncError('internal_error', `stream ${stream.name} planned no slice: a sliced pass needs at least one`);
+  return { list, index: 0 };
 }
 
 function outcomeOf(err: unknown): { outcome: RunOutcome; error: RunRow['error'] } {
@@ -116,9 +128,11 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
     }
     if (start.resumed) deps.logger.info({ ...log, passId: start.passId }, 'resuming from checkpoint');
     const passId = start.passId;
+    const slices = planSlices(stream, ctx, cursor, run.mode as SyncMode, start.slices);
 
-    // Loop guard: a cursor or a page content seen before in this run means the source is looping.
-    const seenCursors = new Set<string>([stableStringify(cursor ?? null)]);
+    // Loop guard: a cursor (in its slice) or a page content seen before in this run means the source is looping.
+    const cursorKey = (c: unknown, sliceIndex: number | undefined) => stableStringify(sliceIndex === undefined ? (c ?? null) : [sliceIndex, c ?? null]);
+    const seenCursors = new Set<string>([cursorKey(cursor, slices?.index)]);
     const seenPages = new Set<string>();
     let done = false;
     let waited = false;
@@ -126,11 +140,16 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
     while (!done) {
       control.signal.throwIfAborted();
       progress.stage = 'fetching';
-      const page = await stream.fetchPage(ctx, cursor, run.mode as SyncMode);
+      const at = slices ? { slice: slices.list[slices.index]!, index: slices.index, count: slices.list.length } : undefined;
+      if (at) progress.slice = { key: at.slice.key, index: at.index, count: at.count };
+      const page = await stream.fetchPage(ctx, cursor, run.mode as SyncMode, at);
       control.signal.throwIfAborted();
+      // A sliced stream's `done` ends the slice; the pass goes on with the next one, if any.
+      const nextSlice = at && page.done && at.index + 1 < at.count ? at.index + 1 : undefined;
+      const passDone = page.done && nextSlice === undefined;
       const pageHash = page.items.length > 0 ? contentHash(page.items) : null;
-      const nextKey = stableStringify(page.next ?? null);
-      if ((pageHash && seenPages.has(pageHash)) || (!page.done && seenCursors.has(nextKey))) {
+      const nextKey = cursorKey(page.next, nextSlice ?? at?.index);
+      if ((pageHash && seenPages.has(pageHash)) || (!passDone && seenCursors.has(nextKey))) {
         throw new SyncError('pagination_loop', `the source returned ${pageHash && seenPages.has(pageHash) ? 'a page it had already returned' : 'a cursor it had already returned'} on page ${progress.page + 1}; stopping instead of looping`, {
           details: { page: progress.page + 1, cursor: page.next },
         });
@@ -152,7 +171,13 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       }
 
       const { records, invalid } = mapPage(stream, page.items);
-      const envelope: CheckpointEnvelope = { passId, passMode: run.mode as SyncMode, passComplete: page.done, cursor: page.next };
+      const envelope: CheckpointEnvelope = {
+        passId,
+        passMode: run.mode as SyncMode,
+        passComplete: passDone,
+        cursor: page.next,
+        ...(slices ? { slices: { list: slices.list, index: nextSlice ?? slices.index } } : {}),
+      };
       progress.stage = 'writing';
       // A wait (the platform still preparing the data) is no page of data: the run shows it as
       // fetching, with what it waits for as the message.
@@ -179,7 +204,8 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       budget.progress();
       await stats.afterPage(progress.processed);
       cursor = page.next;
-      done = page.done;
+      done = passDone;
+      if (slices && nextSlice !== undefined) slices.index = nextSlice;
       if (page.wait && !done) await abortableSleep(page.wait.ms, control.signal);
     }
 

@@ -18,6 +18,8 @@ export interface RunProgress {
   rateLimitedUntil: string | null;
   retries: number;
   message?: string;
+  /** A sliced stream's slice being read (see Stream.slices). */
+  slice?: { key: string; index: number; count: number };
 }
 
 export interface RunCounts {

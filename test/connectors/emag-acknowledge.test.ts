@@ -65,7 +65,7 @@ describe('eMAG acknowledgements are platform writes after the page commits', () 
     h.sb.seed({ account: 'main', orders: 150, newShare: 0.3, seed: 7 });
     const conn = await loadConnectionForSync(h.engine.deps, h.tenantId, h.connections.main!);
     const ctx = buildCtx(h.engine.deps, conn, { signal: AbortSignal.timeout(20_000), budget: new RetryBudget(), startedAt: new Date() });
-    const page = await ordersStream.fetchPage(ctx as Parameters<OrdersStream['fetchPage']>[0], null, 'full');
+    const page = await ordersStream.fetchPage(ctx as Parameters<OrdersStream['fetchPage']>[0], null, 'full', { slice: { key: 'all' }, index: 0, count: 1 });
     const onPage = page.items.filter((z) => z.order.status === 1).map((z) => String(z.order.id));
     expect(onPage.length).toBeGreaterThan(10);
     expect(page.writes?.map((w) => w.key).sort()).toEqual(onPage.sort());
@@ -80,9 +80,9 @@ describe('eMAG acknowledgements are platform writes after the page commits', () 
     const seen: { id: number; page: number; committedThrough: number; inHub: boolean }[] = [];
     const harness: { h?: EmagHarness } = {};
     const watched = withOrders((s) => ({
-      async fetchPage(ctx, cursor, mode) {
+      async fetchPage(ctx, cursor, mode, slice) {
         const readPage = (cursor?.page as { next?: number } | null)?.next ?? 1;
-        const result = await s.fetchPage(ctx, cursor, mode);
+        const result = await s.fetchPage(ctx, cursor, mode, slice);
         for (const w of result.writes ?? []) pageOf.set(Number(w.key), readPage);
         return result;
       },
@@ -142,8 +142,8 @@ describe('eMAG acknowledgements are platform writes after the page commits', () 
   it('an acknowledgement eMAG refuses (the buyer cancelled after the read) is recorded failed with the reason; the run succeeds', async () => {
     const harness: { h?: EmagHarness; target?: number } = {};
     const cancelling = withOrders((s) => ({
-      async fetchPage(ctx, cursor, mode) {
-        const result = await s.fetchPage(ctx, cursor, mode);
+      async fetchPage(ctx, cursor, mode, slice) {
+        const result = await s.fetchPage(ctx, cursor, mode, slice);
         // The buyer cancels right after our read: eMAG allows that only before acknowledgement.
         if (result.items.some((z) => z.order.id === harness.target)) harness.h!.sb.editOrder('main', harness.target!, { status: 0 });
         return result;

@@ -72,9 +72,14 @@ describe('eMAG connector against the sandbox', () => {
     const [run] = await h.sync('main', { streams: ['orders'] });
     expect(run!.status).toBe('succeeded');
     const counts = h.sb.requests().filter((r) => r.route === 'order/count');
-    // ~75 days since the last change: three sub-windows, each accepted by the one-month rule.
+    // ~75 days since the last change: three sub-windows, each accepted by the one-month rule, declared
+    // as the stream's slices and read one after another (one count per slice).
     expect(counts.length).toBeGreaterThanOrEqual(3);
     expect(counts.every((r) => r.status === 200)).toBe(true);
+    const slices = (run!.progress as { slice?: { index: number; count: number; key: string } }).slice!;
+    expect(slices.count).toBe(counts.length);
+    expect(slices.index).toBe(slices.count - 1);
+    expect(slices.key).toMatch(/^\d{4}-\d\d-\d\dT.*\.\.\d{4}-/);
     const hub = await h.hubOrders('main');
     expect(hub.find((o) => o.id === String(inProgress.id))?.status).toBe('prepared');
     expect(hub.find((o) => o.id === String(placed.id))?.status).toBe('new');

@@ -2,7 +2,8 @@
 // reads them all).
 //
 // Orders page inside the engine's two-phase window [since - overlap, run start). eMAG takes a date pair
-// spanning at most one month, so the window is read as consecutive one-month sub-windows. Within a
+// spanning at most one month, so the window is read as consecutive one-month sub-windows, declared as
+// the stream's slices (Stream.slices) and paged one after another by the engine. Within a
 // sub-window the pages are read from the last one down to the first: the upper bound is in the past, so
 // orders can only leave the filter while it is read (an edit or our own acknowledgement moves `modified`
 // past it), and a removal only shifts items of lower pages onto pages already read — re-read, never
@@ -18,7 +19,7 @@ import { z } from 'zod';
 import { addOneMonthLocal, formatLocal, parseLocal } from '../../core/local-time.js';
 import { afterPage, closeWindow, IncrementalCursor, openWindow } from '../../core/incremental.js';
 import { SyncError } from '../../core/errors.js';
-import type { Ctx, PageResult, PullWrite, Stream, SyncMode } from '../types.js';
+import type { Ctx, PageResult, PullWrite, Slice, SliceAt, Stream, SyncMode } from '../types.js';
 import { countOf, emagCall, listOf } from './api.js';
 import { type EmagConfig, emagTimeZone, orderType } from './config-merged.js';
 import { type EmagOffer, type EmagOrder, mapEmagOffer, mapEmagOrder } from './mapping.js';
@@ -83,27 +84,61 @@ export interface ZonedOrder {
   order: EmagOrder;
 }
 
-async function fetchOrdersPage(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null): Promise<PageResult<ZonedOrder, OrdersCursor>> {
+/** A slice of an orders pass: every order (the first pass: no date filter), or one sub-window [from, to). */
+interface OrdersSlice extends Slice {
+  from?: string;
+  to?: string;
+}
+
+/**
+ * The slices of an orders pass (Stream.slices): one-month sub-windows of the incremental window, or,
+ * on the very first pass, one slice with no date filter. A checkpoint written before orders were
+ * sliced may be inside a sub-window: the plan then starts at that sub-window, so its pages go on.
+ */
+function planOrderSlices(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null): OrdersSlice[] {
+  const tz = emagTimeZone(ctx.config);
+  const { cursor: open, bounds } = openWindow(cursor, ctx.runStartedAt, MODIFIED_OVERLAP_MS);
+  const stored = open.page as OrderPage | null;
+  if (stored?.ackOnly) return [{ key: 'acknowledgements' }];
+  if (bounds.from === null) return [{ key: 'all' }];
+  const windowEnd = second(Date.parse(bounds.to));
+  let from = stored?.mode === 'window' && stored.from ? Date.parse(stored.from) : second(Date.parse(bounds.from));
+  const slices: OrdersSlice[] = [];
+  do {
+    const w = subWindow(from, windowEnd, tz);
+    slices.push({ key: `${w.from}..${w.to}`, from: w.from!, to: w.to! });
+    from = Date.parse(w.to!);
+  } while (from < windowEnd);
+  return slices;
+}
+
+/** Whether a stored page state belongs to `slice` (it does not once the engine moved to the next slice). */
+const inSlice = (state: OrderPage | null, slice: OrdersSlice): state is OrderPage =>
+  state !== null && (slice.from === undefined ? state.mode === 'all' : state.mode === 'window' && state.from === slice.from && state.to === slice.to);
+
+async function fetchOrdersPage(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null, at: SliceAt | undefined): Promise<PageResult<ZonedOrder, OrdersCursor>> {
+  if (!at) throw new SyncError('internal_error', 'eMAG orders are read slice by slice: fetchPage needs the slice (Stream.slices)');
   const cfg = ctx.config;
   const tz = emagTimeZone(cfg);
-  const { cursor: open, bounds } = openWindow(cursor, ctx.runStartedAt, MODIFIED_OVERLAP_MS);
-  const windowEnd = second(Date.parse(bounds.to));
+  const slice = at.slice as OrdersSlice;
+  const lastSlice = at.index === at.count - 1;
+  const { cursor: open } = openWindow(cursor, ctx.runStartedAt, MODIFIED_OVERLAP_MS);
   const stored = open.page as OrderPage | null;
   // An old checkpoint's ids still to acknowledge are asked for by this page (see OrderPage).
   const carried = (stored?.pending ?? []).map(acknowledgement);
   if (stored?.ackOnly) return { items: [], writes: carried, next: closeWindow({ ...open, page: null }) as OrdersCursor, done: true };
-  let state: OrderPage = stored
+  let state: OrderPage = inSlice(stored, slice)
     ? { mode: stored.mode, from: stored.from, to: stored.to, next: stored.next }
-    : bounds.from === null ? { mode: 'all', from: null, to: null, next: 1 } : subWindow(second(Date.parse(bounds.from)), windowEnd, tz);
+    : slice.from === undefined ? { mode: 'all', from: null, to: null, next: 1 } : { mode: 'window', from: slice.from, to: slice.to!, next: null };
 
-  // One call reads one page (and counts a sub-window it enters): no loop here. The sub-windows are paged
-  // by the engine like any page — an empty sub-window is an empty page with the next sub-window as its
-  // cursor — so the loop guard, the deadline, cancellation and a checkpoint cover each of them.
+  // One call reads one page (and counts a sub-window it enters): no loop here. The engine pages the
+  // slices and their pages — an empty sub-window is an empty page that ends its slice — so the loop
+  // guard, the deadline, cancellation and a checkpoint cover each of them.
   let items: EmagOrder[] = [];
-  let finished = false;
+  let sliceRead = false;
   if (state.mode === 'all') {
     items = listOf('order/read', await emagCall(ctx, 'order/read', { currentPage: state.next, itemsPerPage: PAGE_SIZE, type: orderType(cfg) })) as EmagOrder[];
-    finished = items.length < PAGE_SIZE;
+    sliceRead = items.length < PAGE_SIZE;
     state = { ...state, next: state.next! + 1 };
   } else {
     if (state.next === null) {
@@ -114,20 +149,18 @@ async function fetchOrdersPage(ctx: Ctx<EmagConfig>, cursor: OrdersCursor | null
       items = listOf('order/read', await emagCall(ctx, 'order/read', { ...windowParams(cfg, state), currentPage: state.next, itemsPerPage: PAGE_SIZE })) as EmagOrder[];
       state = { ...state, next: state.next! - 1 };
     }
-    // This sub-window is read: the next page is the next sub-window, or the window is done.
-    if (state.next === 0) {
-      if (Date.parse(state.to!) >= windowEnd) finished = true;
-      else state = subWindow(Date.parse(state.to!), windowEnd, tz);
-    }
+    sliceRead = state.next === 0;
   }
 
   const modified = items.map((o) => parseLocal(o?.modified, tz)).filter((ms): ms is number => ms !== null).map((ms) => new Date(ms).toISOString());
   const fresh = cfg.autoAcknowledge ? items.filter((o) => o?.status === 1 && typeof o.id === 'number').map((o) => acknowledgement(o.id as number)) : [];
   const writes = [...carried, ...fresh];
-  const after = afterPage(open, state, modified) as OrdersCursor;
+  // A slice that is read leaves no page state behind (the next slice starts at its first page); the
+  // last one closes the window.
+  const after = afterPage(open, sliceRead ? null : state, modified) as OrdersCursor;
   const zoned = items.map((order) => ({ timeZone: tz, order }));
-  const page = finished ? { next: closeWindow({ ...after, page: null }) as OrdersCursor, done: true } : { next: after, done: false };
-  return { items: zoned, ...page, ...(writes.length > 0 ? { writes } : {}) };
+  const next = sliceRead && lastSlice ? (closeWindow({ ...after, page: null }) as OrdersCursor) : after;
+  return { items: zoned, next, done: sliceRead, ...(writes.length > 0 ? { writes } : {}) };
 }
 
 export const ordersStream: Stream<EmagConfig, ZonedOrder, OrdersCursor> = {
@@ -135,7 +168,8 @@ export const ordersStream: Stream<EmagConfig, ZonedOrder, OrdersCursor> = {
   entity: 'order',
   dependsOn: ['offers'],
   cursor: OrdersCursor,
-  fetchPage: (ctx, cursor, _mode: SyncMode) => fetchOrdersPage(ctx, cursor),
+  slices: { plan: (ctx, cursor) => planOrderSlices(ctx, cursor) },
+  fetchPage: (ctx, cursor, _mode: SyncMode, slice) => fetchOrdersPage(ctx, cursor, slice),
   toRecords: (raw) => [mapEmagOrder(raw?.order, raw?.timeZone)],
   writes: { [ACKNOWLEDGE]: acknowledge },
   async fetchRecord(ctx, externalId) {

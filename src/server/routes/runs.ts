@@ -23,6 +23,7 @@ export const runView = z.object({
     rateLimitedUntil: z.string().nullable(),
     retries: z.number(),
     message: z.string().optional(),
+    slice: z.object({ key: z.string(), index: z.number(), count: z.number() }).optional(),
   }),
   counts: z.object({ added: z.number(), updated: z.number(), unchanged: z.number(), deleted: z.number(), deadLetters: z.number() }),
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
