@@ -20,6 +20,8 @@ import { insertDeadLetters } from './dead-letters.js';
 import { mapPage } from './pull.js';
 import type { ContextDeps } from './run-context.js';
 import type { Refetched } from './webhook-refetch.js';
+import { applyPrivacyEvent, REDACTED_BEFORE_APPLIED } from './privacy.js';
+import { PRIVACY_STREAM } from '../core/privacy.js';
 
 /** The connector's mapping of an upsert event to records. */
 export type ToRecords = ((e: WebhookEvent, lookup: WebhookLookup) => unknown[] | Promise<unknown[]>) | undefined;
@@ -53,7 +55,7 @@ export interface BatchResult {
 /** Applies `rows` in order. */
 export async function applyBatch(
   tx: Queryable,
-  deps: Pick<ContextDeps, 'box' | 'logger'>,
+  deps: Pick<ContextDeps, 'box' | 'logger' | 'registry'>,
   at: Endpoint,
   toRecords: ToRecords,
   rows: EventRow[],
@@ -62,9 +64,20 @@ export async function applyBatch(
   const outcomes = new Map<string, Outcome>();
   const records = new Map<Entity, number>();
   const segment = new Segment(tx, at, outcomes, records);
+  // Events a privacy request of this batch redacted (or, after a shop/redact, all that follow).
+  const redacted = new Set<string>();
+  let restRedacted = false;
   for (const { id, payload: ev } of rows) {
     const reread = refetched.get(id) ?? null;
-    if (ev.stream === 'app' && ev.op === 'delete') {
+    if (restRedacted || redacted.has(id)) {
+      outcomes.set(id, { status: 'ignored', note: REDACTED_BEFORE_APPLIED });
+    } else if (ev.stream === PRIVACY_STREAM) {
+      await segment.write();
+      const done = await applyPrivacyEvent(tx, deps, at, id, ev);
+      outcomes.set(id, done.outcome);
+      if (done.settled === 'rest') restRedacted = true;
+      else for (const s of done.settled) redacted.add(s);
+    } else if (ev.stream === 'app' && ev.op === 'delete') {
       await segment.write();
       // The merchant uninstalled the app: the token is dead; stop syncing until reconnected.
       await updateConnection(tx, deps.box, at.tenantId, at.connectionId, { status: 'disabled', statusReason: 'the app was uninstalled from the shop' });
@@ -268,7 +281,7 @@ async function deleteByEvent(tx: Queryable, at: Endpoint, ev: WebhookEvent): Pro
     const t = HUB_TABLE[r.entity];
     if (!t) continue;
     await tx.query(
-      `UPDATE ${t} h SET deleted_at = now() WHERE h.tenant_id = $1 AND h.id = $2 AND h.deleted_at IS NULL
+      `UPDATE ${t} h SET deleted_at = now()${t === 'products' ? ', version = h.version + 1' : ''} WHERE h.tenant_id = $1 AND h.id = $2 AND h.deleted_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM links l WHERE l.tenant_id = $1 AND l.hub_id = h.id AND l.deleted_at IS NULL)`,
       [at.tenantId, r.hub_id],
     );

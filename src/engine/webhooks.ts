@@ -63,6 +63,8 @@ export async function receiveWebhook(deps: ContextDeps, platform: string, connec
   try {
     events = hooks.parse(req);
   } catch (err) {
+    // A privacy request that cannot be read is refused, not kept (connectors/shopify/privacy.ts says why).
+    if (isSyncError(err) && err.code === 'webhook_payload_invalid') throw err;
     return storeUndeliverable(deps, at, req, [], `the payload cannot be read: ${messageOf(err)}`);
   }
   const storable: WebhookEvent[] = [];

@@ -10,6 +10,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 const TENANT_TABLES = [
   'connections', 'tenant_settings', 'products', 'stock_levels', 'customers', 'orders', 'order_lines',
   'catalog_items', 'links', 'sync_runs', 'stream_state', 'dead_letters', 'webhook_events', 'sync_log', 'conflicts', 'pull_writes',
+  'privacy_requests',
 ];
 
 describe('row-level security', () => {
@@ -40,6 +41,7 @@ describe('row-level security', () => {
       await tx.query(`INSERT INTO sync_log (tenant_id, entity, hub_id, direction, action) VALUES ($1, 'product', $2, 'pull', 'update')`, [tenantId, product]);
       await tx.query(`INSERT INTO conflicts (tenant_id, product_id, field) VALUES ($1, $2, 'name')`, [tenantId, product]);
       await tx.query(`INSERT INTO pull_writes (tenant_id, connection_id, stream, kind, key) VALUES ($1, $2, 'orders', 'emag.acknowledge', '1')`, [tenantId, conn.id]);
+      await tx.query(`INSERT INTO privacy_requests (tenant_id, connection_id, platform, topic, webhook_id) VALUES ($1, $2, 'shopify', 'customers/data_request', 'w1')`, [tenantId, conn.id]);
     });
   }
 

@@ -11,6 +11,7 @@ import { parseJsonKeepingIds } from '../../core/ids.js';
 import { invalidRecord, type CanonicalRecord, type InvalidRecord } from '../../core/records.js';
 import type { RawRequest, WebhookEvent, WebhookLookup } from '../types.js';
 import { orderStatus } from './mapping.js';
+import { isShopifyPrivacyTopic, parseShopifyPrivacyWebhook } from './privacy.js';
 
 const header = (req: RawRequest, name: string): string | undefined => {
   const v = req.headers[name.toLowerCase()];
@@ -62,6 +63,7 @@ const gid = (type: string, o: Json | null | undefined, idKey = 'id'): string | u
  */
 export function parseShopifyWebhook(req: RawRequest): WebhookEvent[] {
   const topic = header(req, 'x-shopify-topic') ?? '';
+  if (isShopifyPrivacyTopic(topic)) return [parseShopifyPrivacyWebhook(req, topic, header(req, 'x-shopify-webhook-id'), header(req, 'x-shopify-triggered-at'))];
   const route = TOPIC_STREAM[topic];
   const eventId = header(req, 'x-shopify-webhook-id');
   if (!route || !eventId) return [];
