@@ -124,7 +124,8 @@ export const PRODUCTS_PART: HubStatementPart = {
                 group_key = coalesce(EXCLUDED.group_key, products.group_key), group_title = coalesce(EXCLUDED.group_title, products.group_title),
                 data = products.data || EXCLUDED.data, content_hash = EXCLUDED.content_hash,
                 field_meta = products.field_meta || EXCLUDED.field_meta, last_updated_by = EXCLUDED.last_updated_by,
-                updated_at = now(), deleted_at = NULL)`,
+                -- Every write bumps the version (migration 013): a hub edit based on a read from before this pull gets a 409.
+                updated_at = now(), deleted_at = NULL, version = products.version + 1)`,
 };
 
 export async function upsertCustomers(tx: Queryable, ctx: Ctx, writes: HubWrite<CustomerRecord>[]): Promise<HubWrite<CustomerRecord>[]> {

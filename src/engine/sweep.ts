@@ -44,7 +44,8 @@ export async function sweepUnseen(
   );
   const hubIds = gone.map((g) => g.hub_id);
   await tx.query(
-    `UPDATE ${table} h SET deleted_at = now()
+    // A product's version moves with every write to it (a hub edit based on it must be re-read).
+    `UPDATE ${table} h SET deleted_at = now()${table === 'products' ? ', version = h.version + 1' : ''}
       WHERE h.tenant_id = $1 AND h.id = ANY($2::uuid[]) AND h.deleted_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM links l WHERE l.tenant_id = $1 AND l.hub_id = h.id AND l.deleted_at IS NULL)`,
     [key.tenantId, hubIds],
