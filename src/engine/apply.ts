@@ -73,13 +73,15 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     const link = linkByKey.get(key);
     if (link && link.last_pulled_hash === hash && link.deleted_at === null) {
       result.unchanged++;
-      if (ctx.passId) seen.push(link.id);
+      seen.push(link.id);
       continue;
     }
     writes.push({ key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined });
   }
+  // Read again unchanged: no hub write, but the link records the read (lastPulledAt) and, in a full
+  // pass, that the pass saw it (mark-and-sweep).
   if (seen.length > 0) {
-    await tx.query('UPDATE links SET last_seen_run_id = $2 WHERE id = ANY($1::uuid[])', [seen, ctx.passId]);
+    await tx.query('UPDATE links SET last_pulled_at = now(), last_seen_run_id = coalesce($2, last_seen_run_id) WHERE id = ANY($1::uuid[])', [seen, ctx.passId]);
   }
   if (writes.length === 0) return;
 
@@ -128,14 +130,14 @@ function linksAndLogSql(hub?: HubStatementPart): string {
                   remote_updated_at timestamptz, action text${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
        fresh_links AS (
          INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
-                            last_pulled_hash, remote_updated_at, last_seen_run_id)
+                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at)
          SELECT r.new_link_id, $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'),
-                r.hash, r.remote_updated_at, $4
+                r.hash, r.remote_updated_at, $4, now()
            FROM r WHERE r.new_link_id IS NOT NULL),
        known_links AS (
          INSERT INTO links (tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
-                            last_pulled_hash, remote_updated_at, last_seen_run_id)
-         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'), r.hash, r.remote_updated_at, $4
+                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at)
+         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'), r.hash, r.remote_updated_at, $4, now()
            FROM r WHERE r.new_link_id IS NULL
          ON CONFLICT (connection_id, entity, external_id) DO UPDATE
             SET hub_id = EXCLUDED.hub_id, parent_external_id = EXCLUDED.parent_external_id,
@@ -143,7 +145,7 @@ function linksAndLogSql(hub?: HubStatementPart): string {
                 last_pulled_hash = EXCLUDED.last_pulled_hash,
                 remote_updated_at = greatest(links.remote_updated_at, EXCLUDED.remote_updated_at),
                 last_seen_run_id = coalesce(EXCLUDED.last_seen_run_id, links.last_seen_run_id),
-                deleted_at = NULL, updated_at = now())
+                deleted_at = NULL, updated_at = now(), last_pulled_at = now())
   -- The audit trail: one line per record created or changed by this pull.
   INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, run_id, direction, origin, action)
   SELECT $1, $2, r.hub_id, $3, $5, 'pull', $7, r.action FROM r`;

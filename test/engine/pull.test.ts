@@ -19,11 +19,18 @@ describe('pull runs', () => {
     expect(await h.hubProducts()).toEqual(h.sourceProducts());
 
     const logBefore = (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_log')).rows[0]!.n;
+    const times = async () =>
+      (await h!.db.query<{ changed: Date; pulled: Date }>(`SELECT max(updated_at) AS changed, min(last_pulled_at) AS pulled FROM links WHERE connection_id = $1`, [h!.connectionId])).rows[0]!;
+    const before = await times();
     const again = await h.sync('full');
     expect(again.status).toBe('succeeded');
     expect(again.counts).toMatchObject({ added: 0, updated: 0, unchanged: 1_000 });
     const logAfter = (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_log')).rows[0]!.n;
     expect(logAfter).toBe(logBefore);
+    // Nothing changed, yet every link records that this pull read it (GET /products lastPulledAt).
+    const after = await times();
+    expect(after.changed.getTime()).toBe(before.changed.getTime());
+    expect(after.pulled.getTime()).toBeGreaterThanOrEqual(again.started_at!.getTime());
   });
 
   it('incremental pulls pick up edits and inserts, including rows edited during the pull and rows sharing the boundary timestamp', async () => {
