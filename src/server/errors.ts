@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isSyncError, SyncError, toErrorBody } from '../core/errors.js';
 import { findUnstorable } from '../core/storable.js';
+import { noteRequestFailure } from './request-log.js';
 
 export interface FieldIssue {
   path: string;
@@ -110,8 +111,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => rejectUnstorable(request));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const err = translate(error);
-    if (err.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
-    else if (isDataException(error)) request.log.warn({ err: error }, 'request refused by the database');
+    // Logged on the request's one line (request-log.ts), not on a line of its own.
+    if (err.httpStatus >= 500) noteRequestFailure(request, error, 'error');
+    else if (isDataException(error)) noteRequestFailure(request, error, 'warn');
     if (err.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
     return reply.code(err.httpStatus).send(toErrorBody(err));
   });

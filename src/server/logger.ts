@@ -3,7 +3,10 @@
 // URLs lose the values of their query parameters (request URLs, URL fields, URLs inside messages and
 // errors): platforms put tokens there (Printful v1 webhooks, WooCommerce query-string auth, signed
 // download links, OAuth codes), and a query value is rarely worth its risk in a log.
+// On a terminal the lines are pretty (one line each, local time, colours); anywhere else, or with
+// LOG_FORMAT=json, they are JSON for a log collector. Redaction happens before either.
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { ALL_SECRET_FIELDS } from '../connectors/configs.js';
 
 const SECRET_KEYS = [
@@ -91,7 +94,37 @@ function serializeError(err: Error): unknown {
   return out;
 }
 
-export function createLogger(opts: { level?: string; destination?: DestinationStream; name?: string } = {}): Logger {
+export type LogFormat = 'pretty' | 'json';
+
+/** The format asked for (config or LOG_FORMAT), else pretty on a terminal and JSON anywhere else. */
+export function resolveLogFormat(format: string | undefined, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): LogFormat {
+  const asked = format ?? env.LOG_FORMAT;
+  if (asked === 'pretty' || asked === 'json') return asked;
+  return isTTY ? 'pretty' : 'json';
+}
+
+/** Pretty lines: the request log's structured fields are already in its message, so they are hidden. */
+function prettyStream(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
+  return pretty({
+    destination: destination ?? 1,
+    // Synchronous, as pino's own stdout destination: a CLI that exits right after a line keeps it.
+    sync: true,
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name,req,res,responseTime',
+  });
+}
+
+/**
+ * `format`: absent = LOG_FORMAT, else pretty on a terminal. With a `destination` (tests, a file) and
+ * no format asked for, the lines are JSON.
+ */
+export function createLogger(opts: { level?: string; destination?: DestinationStream; name?: string; format?: LogFormat } = {}): Logger {
+  const format = opts.destination && !opts.format ? 'json' : resolveLogFormat(opts.format);
+  // Colours only on a terminal, and not when NO_COLOR asks for none (no-color.org).
+  const colorize = !opts.destination && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const destination = format === 'pretty' ? prettyStream(opts.destination, colorize) : opts.destination;
   return pino(
     {
       name: opts.name ?? 'commerce-sync',
@@ -105,6 +138,6 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
         },
       },
     },
-    opts.destination,
+    destination,
   );
 }
