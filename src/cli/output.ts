@@ -19,16 +19,16 @@ export function printJson(value: unknown): void {
 }
 
 /** A plain aligned table for humans; --json is the interface for scripts. */
-export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
+export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(none)\n';
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  process.stdout.write(line(columns.map((c) => c.toUpperCase())));
-  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r[c]))));
+  return line(columns.map((c) => c.toUpperCase())) + rows.map((r) => line(columns.map((c) => cell(r[c])))).join('');
+}
+
+export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
+  process.stdout.write(formatTable(rows, columns));
 }
 
 export function exitCodeFor(err: unknown): number {

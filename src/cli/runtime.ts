@@ -19,7 +19,7 @@ export async function openRuntime(flags: Partial<Record<keyof Config, unknown>> 
   // Resolve the key before touching the database: a production start without a key fails fast.
   const key = resolveMasterKey({ envKey: config.masterKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const previous = previousMasterKeys(config.previousMasterKeys);
-  const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel });
+  const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel, format: config.logFormat });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const { applied } = await migrate(db);

@@ -30,6 +30,9 @@ export const ERROR_CATALOG = {
   not_found: { kind: 'permanent', httpStatus: 404, description: 'The resource does not exist or belongs to another tenant.' },
   conflict: { kind: 'permanent', httpStatus: 409, description: 'The request conflicts with the current state of the resource.' },
   run_already_active: { kind: 'permanent', httpStatus: 409, description: 'A run for this connection and stream is already active; the response carries its id.' },
+  version_conflict: { kind: 'permanent', httpStatus: 409, description: 'The version named by If-Match or `version` is not the current one: the record changed since it was read; details.current carries it as it is now.' },
+  precondition_required: { kind: 'invalid_data', httpStatus: 428, description: 'The request changes a record and must name the version it is based on (an If-Match header or a `version` field).' },
+  sku_taken: { kind: 'permanent', httpStatus: 409, description: 'Another live product of the tenant already has this SKU.' },
   request_timeout: { kind: 'transient', httpStatus: 408, description: 'The requested wait expired before the run finished; the run continues.' },
   throttled: { kind: 'rate_limited', httpStatus: 429, description: 'Too soon after the previous attempt for this connection and stream; see Retry-After.' },
   auth_rate_limited: { kind: 'rate_limited', httpStatus: 429, description: 'Too many failed authentications (API keys, webhook signatures, install callbacks) from this address; see Retry-After.' },
@@ -47,6 +50,7 @@ export const ERROR_CATALOG = {
 
   // Webhooks
   webhook_signature_invalid: { kind: 'auth', httpStatus: 401, description: 'The webhook signature is missing or does not match, or no secret is configured.' },
+  webhook_payload_invalid: { kind: 'invalid_data', httpStatus: 400, description: 'A signed privacy webhook (Shopify customers/data_request, customers/redact, shop/redact) is not JSON or lacks the fields its topic requires; nothing was stored.' },
 
   // Calls to platforms
   upstream_transient: { kind: 'transient', httpStatus: 502, description: 'The platform answered 5xx, reset the connection or sent a truncated body.' },

@@ -81,7 +81,8 @@ export class Engine {
   private readonly webhooks: ConnectionPasses;
   private readonly pullWrites: ConnectionPasses;
   private sweeper: NodeJS.Timeout | null = null;
-  private onlyConnection: string | null = null;
+  /** The connections whose runs this engine works (`sync --wait`, `sync-all`); null: every connection. */
+  private onlyConnection: ReadonlySet<string> | null = null;
   private stopped = false;
 
   constructor(options: EngineOptions) {
@@ -171,7 +172,7 @@ export class Engine {
   /** The body of a `sync-run` job: executes the stream's active run if this worker may claim it now. */
   private async runJob(job: RunJob): Promise<void> {
     if (this.stopped) return;
-    if (this.onlyConnection && job.connectionId !== this.onlyConnection) {
+    if (this.onlyConnection && !this.onlyConnection.has(job.connectionId)) {
       // A command working one connection's runs (`sync --wait`) puts other work back for the workers,
       // a little later so that it does not take the same job again at once.
       await this.queue?.send(RUN_QUEUE, job, { singletonKey: `${job.connectionId}:${job.stream}`, startAfter: 2 });
@@ -296,10 +297,11 @@ export class Engine {
    * Takes jobs: runs, webhook deliveries and the schedule tick; and re-dispatches runs no worker is on.
    * `embedded`: this process owns the database, so every lease found is a dead one.
    */
-  async start(queue: PgBoss, opts: { embedded?: boolean; onlyConnection?: string } = {}): Promise<void> {
+  async start(queue: PgBoss, opts: { embedded?: boolean; onlyConnection?: string | readonly string[] } = {}): Promise<void> {
     await this.attachQueue(queue);
     this.stopped = false;
-    this.onlyConnection = opts.onlyConnection ?? null;
+    const only = opts.onlyConnection;
+    this.onlyConnection = only === undefined ? null : new Set(typeof only === 'string' ? [only] : only);
     if (opts.embedded) await this.db.transaction((tx) => expireAllLeases(tx));
     for (let i = 0; i < this.opts.concurrency; i++) {
       this.workerIds.push(

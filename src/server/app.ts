@@ -1,5 +1,5 @@
 // Builds the HTTP server: health, OpenAPI + docs, and the tenant API under /api/v1.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
@@ -9,12 +9,16 @@ import { type AuthBrakeOptions, bearerAuth, brakeSignatureFailures, registerAuth
 import { frameworkErrors, registerErrorHandling } from './errors.js';
 import type { Logger } from './logger.js';
 import { registerOpenApi } from './openapi.js';
+import { registerRequestLog } from './request-log.js';
+import { adminRoutes, type AdminDeps } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { customerRoutes } from './routes/customers.js';
+import { privacyRequestRoutes } from './routes/privacy-requests.js';
 import { connectionRoutes } from './routes/connections.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
+import { productWriteRoutes } from './routes/products-write.js';
 import { runRoutes } from './routes/runs.js';
 import { stockRoutes } from './routes/stock.js';
 import { syncStatusRoutes } from './routes/sync-status.js';
@@ -38,6 +42,8 @@ export interface AppDeps {
   readiness?: Record<string, ReadinessCheck>;
   /** Limits of failed authentications per client address. */
   authBrake?: AuthBrakeOptions;
+  /** The CLI's route into this server (embedded data dir only, see routes/admin.ts); absent = no route. */
+  admin?: AdminDeps;
 }
 
 /** Routes whose body sets connection settings: their hosts are checked against the outbound policy. */
@@ -49,12 +55,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Request ids in logs let an operator follow one call through the engine.
     requestIdHeader: 'x-request-id',
+    // One line per request instead of Fastify's two, written by registerRequestLog (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // Errors the router raises before any hook (a malformed %-escape, an over-long path parameter) get
     // the same catalogued envelope as every other error.
     frameworkErrors,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerRequestLog(app);
   registerErrorHandling(app);
   await registerOpenApi(app, PACKAGE_VERSION);
 
@@ -66,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await webhookRoutes(scope, deps);
   });
   shopifyOAuthRoutes(app, { ...deps, signatureBrake: brakes.signatures }, 'public');
+  if (deps.admin) await adminRoutes(app, deps.admin, brakes.apiKeys);
   const outbound = deps.engine.deps.outbound ?? PUBLIC_ONLY;
   await app.register(
     async (api) => {
@@ -83,8 +93,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       deadLetterRoutes(api, deps);
       catalogRoutes(api, deps);
       productRoutes(api, deps);
+      productWriteRoutes(api, deps);
       orderRoutes(api, deps);
       customerRoutes(api, deps);
+      privacyRequestRoutes(api, deps);
       stockRoutes(api, deps);
       syncStatusRoutes(api, deps);
       shopifyOAuthRoutes(api, deps, 'api');

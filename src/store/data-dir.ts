@@ -177,6 +177,8 @@ function inUse(dataDir: string, pid: number): SyncError {
     'conflict',
     `the data dir ${dataDir} is in use by process ${pid} (a running \`commerce-sync serve\`?). Stop it first, or use its API; ` +
       'to share one database between processes, use PostgreSQL (DATABASE_URL).',
+    // The CLI reads the holder from here to reach a running server instead (src/cli/session.ts).
+    { details: { dataDirHolder: pid } },
   );
 }
 

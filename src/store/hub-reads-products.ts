@@ -37,8 +37,9 @@ export interface LinkView {
 }
 
 export interface ProductLinkView extends LinkView {
-  /** Always null: the schema records no time of the last pull or push per link (docs/api.md). */
-  lastPulledAt: null;
+  /** When a pull or webhook last read the record, changed or not. */
+  lastPulledAt: string | null;
+  /** Always null: pushes are not recorded per link yet (docs/api.md). */
   lastPushedAt: null;
   state: 'in_sync' | 'pending' | 'error';
   error: { message: string; code: string | null; deadLetterId: string; at: string } | null;
@@ -54,6 +55,8 @@ export interface ProductView {
   fields: Record<string, unknown>;
   syncStatus: SyncStatus;
   lastUpdatedBy: string | null;
+  /** Incremented by every write to the product (migration 013); the ETag of GET /products/:id. */
+  version: number;
   createdAt: string;
   updatedAt: string;
   links: ProductLinkView[];
@@ -127,7 +130,7 @@ const STATUS_FILTER: Record<SyncStatus, string> = {
  */
 const PRODUCT_LINKS = `CROSS JOIN LATERAL (
   SELECT coalesce(json_agg(json_build_object(${LINK_FIELDS},
-           'lastPulledAt', NULL::text, 'lastPushedAt', NULL::text,
+           'lastPulledAt', ${isoSql('l.last_pulled_at')}, 'lastPushedAt', NULL::text,
            'state', CASE WHEN dl.id IS NOT NULL THEN 'error' WHEN p.sync_status = 'PENDING' THEN 'pending' ELSE 'in_sync' END,
            'error', CASE WHEN dl.id IS NOT NULL THEN json_build_object('message', dl.reason, 'code', dl.error_code, 'deadLetterId', dl.id, 'at', ${isoSql('dl.created_at')}) END)
            ORDER BY l.created_at, l.id), '[]'::json) AS links,
@@ -144,7 +147,7 @@ const PRODUCT_JSON = `json_build_object(
   'syncStatus', CASE WHEN p.sync_status = 'ERROR' OR lk.has_error THEN 'error'
                      WHEN p.sync_status = 'CONFLICT' OR ${hasOpenConflict('p')} THEN 'conflict'
                      WHEN p.sync_status = 'PENDING' THEN 'pending' ELSE 'in_sync' END,
-  'lastUpdatedBy', p.last_updated_by, 'createdAt', ${isoSql('p.created_at')}, 'updatedAt', ${isoSql('p.updated_at')}, 'links', lk.links)`;
+  'lastUpdatedBy', p.last_updated_by, 'version', p.version, 'createdAt', ${isoSql('p.created_at')}, 'updatedAt', ${isoSql('p.updated_at')}, 'links', lk.links)`;
 
 /** Above this many matches a filter's candidates are not gathered first (see listProducts). */
 export const CANDIDATE_CAP = 2000;

@@ -72,6 +72,15 @@ describe('commerce-sync CLI', () => {
     expect(JSON.parse(runs.stdout)).toEqual([]);
   });
 
+  it('reads hub data in this process when no server holds the data dir', async () => {
+    const products = await runCli(['products', 'list', '-t', 'acme', '--json'], env);
+    expect(products.code, products.stderr).toBe(0);
+    expect(JSON.parse(products.stdout)).toEqual({ items: [], nextCursor: null });
+    const missing = await runCli(['orders', 'show', '00000000-0000-4000-8000-000000000000', '-t', 'acme'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/order 00000000-0000-4000-8000-000000000000 not found/);
+  });
+
   it('refuses to serve on PostgreSQL without a master key, with a clear message', async () => {
     const res = await runCli(['serve'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(res.code).toBe(2);
@@ -100,10 +109,14 @@ describe('commerce-sync CLI', () => {
       expect(body).toMatchObject({ status: 'ready', checks: { database: 'ok', schema: 'ok', queue: 'ok' } });
       const unauth = await fetch(`http://127.0.0.1:${port}/api/v1/connections`);
       expect(unauth.status).toBe(401);
-      // The embedded data dir has one owner: a second process is refused, clearly, and nothing breaks.
-      const second = await runCli(['tenants', 'list'], env);
-      expect(second.code).toBe(5);
-      expect(second.stderr).toMatch(/in use by process \d+/);
+      // The embedded data dir has one owner: other commands run inside the server, and commands that
+      // need the database to themselves are refused, clearly, and nothing breaks.
+      const second = await runCli(['tenants', 'list', '--json'], env);
+      expect(second.code, second.stderr).toBe(0);
+      expect(JSON.parse(second.stdout).map((t: { name: string }) => t.name)).toEqual(['acme']);
+      const worker = await runCli(['worker'], env);
+      expect(worker.code).toBe(5);
+      expect(worker.stderr).toMatch(/in use by the running server \(pid \d+, http:\/\/127\.0\.0\.1:\d+\): stop it first/);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type PgBoss from 'pg-boss';
 import { startQueue } from '../../src/engine/queue.js';
 import { runSync, type SyncOutput } from '../../src/cli/commands/sync.js';
-import { EXIT } from '../../src/cli/output.js';
+import { EXIT, exitCodeFor } from '../../src/cli/output.js';
 import { createEngineHarness, type EngineHarness } from '../helpers/engine.js';
 
 function capture(): SyncOutput & { lines: string[]; values: unknown[] } {
@@ -61,7 +61,11 @@ describe('sync command', () => {
 
   it('rejects an unknown connection or tenant as a usage error', async () => {
     h = await createEngineHarness({ source: { count: 10, seed: 33 } });
-    await expect(runSync(h.engine, 'nope', { tenant: 'engine-test' }, capture())).rejects.toMatchObject({ exitCode: EXIT.usage });
-    await expect(runSync(h.engine, 'source', { tenant: 'nobody' }, capture())).rejects.toMatchObject({ exitCode: EXIT.usage });
+    const exitOf = (p: Promise<unknown>) => p.then(() => EXIT.ok, exitCodeFor);
+    expect(await exitOf(runSync(h.engine, 'nope', { tenant: 'engine-test' }, capture()))).toBe(EXIT.usage);
+    expect(await exitOf(runSync(h.engine, 'source', { tenant: 'nobody' }, capture()))).toBe(EXIT.usage);
+    // A bad --deadline is a usage error too, before anything is queued.
+    expect(await exitOf(runSync(h.engine, 'source', { tenant: 'engine-test', deadline: 'soon' }, capture()))).toBe(EXIT.usage);
+    expect((await h.engine.db.query('SELECT 1 FROM sync_runs')).rows).toEqual([]);
   });
 });

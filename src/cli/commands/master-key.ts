@@ -2,12 +2,12 @@
 // (COMMERCE_SYNC_MASTER_KEY), reading the old ones with COMMERCE_SYNC_PREVIOUS_MASTER_KEYS. The steps
 // around it (which key goes where, when the old one can go) are in docs/security.md.
 import { CliError, EXIT, printJson } from '../output.js';
-import { openRuntime } from '../runtime.js';
+import { openOwnRuntime } from '../session.js';
 import { reencryptSecrets } from '../../store/rotate-secrets.js';
 import type { GlobalFlags } from '../main.js';
 
 export async function rotateMasterKeyCommand(flags: GlobalFlags, opts: { json?: boolean }): Promise<void> {
-  const rt = await openRuntime(flags, { quiet: true });
+  const rt = await openOwnRuntime(flags, '`master-key rotate` needs the database to itself', { quiet: true });
   try {
     const report = await reencryptSecrets(rt.db, rt.box);
     if (opts.json) printJson(report);

@@ -1,12 +1,12 @@
 import { printJson } from '../output.js';
-import { openRuntime } from '../runtime.js';
+import { openOwnRuntime } from '../session.js';
 import { latestMigrationVersion } from '../../store/migrate.js';
 import { repairConnectionSecrets } from '../../store/repair-ids.js';
 import type { GlobalFlags } from '../main.js';
 
 export async function migrateCommand(flags: GlobalFlags, opts: { json?: boolean }): Promise<void> {
   // openRuntime applies pending migrations; report where the schema stands.
-  const rt = await openRuntime(flags, { quiet: true });
+  const rt = await openOwnRuntime(flags, '`migrate` needs the database to itself (serve applies migrations when it starts)', { quiet: true });
   try {
     // Secrets written under a non-canonical id are mended here too (it needs the master key, which
     // SQL migrations do not have); reported in the output rather than logged, to keep --json clean.

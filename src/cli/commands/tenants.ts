@@ -1,35 +1,24 @@
-import { createTenant, listTenants } from '../../store/tenants.js';
+// `tenants create|list`.
+import { runCommand, tableView, type View } from '../command.js';
 import type { GlobalFlags } from '../main.js';
-import { CliError, EXIT, printJson, printTable } from '../output.js';
-import { openRuntime } from '../runtime.js';
+import { tenantsCreate, tenantsList, type TenantView } from '../ops/admin.js';
+
+export const createdTenantView: View<TenantView & { apiKey: string }> = {
+  show(t, io, session) {
+    io.out(
+      `Created tenant "${t.name}" (${t.id}).\n\n` +
+        `API key (shown only once, store it now):\n\n  ${t.apiKey}\n\n` +
+        `Use it as:  curl -H "Authorization: Bearer ${t.apiKey}" ${session.apiUrl}/api/v1/connections\n`,
+    );
+  },
+};
+
+export const tenantsView = tableView<TenantView[]>((ts) => ts.map((t) => ({ id: t.id, name: t.name, created: t.createdAt })), ['id', 'name', 'created']);
 
 export async function createTenantCommand(flags: GlobalFlags, name: string, opts: { json?: boolean }): Promise<void> {
-  const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) throw new CliError('tenant name must be 1-200 characters', EXIT.usage);
-  const rt = await openRuntime(flags, { quiet: true });
-  try {
-    const { tenant, apiKey } = await rt.db.transaction((tx) => createTenant(tx, trimmed));
-    if (opts.json) {
-      printJson({ id: tenant.id, name: tenant.name, apiKey });
-      return;
-    }
-    process.stdout.write(
-      `Created tenant "${tenant.name}" (${tenant.id}).\n\n` +
-        `API key (shown only once, store it now):\n\n  ${apiKey}\n\n` +
-        `Use it as:  curl -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:3000/api/v1/connections\n`,
-    );
-  } finally {
-    await rt.close();
-  }
+  await runCommand(flags, tenantsCreate, { name }, createdTenantView, opts);
 }
 
 export async function listTenantsCommand(flags: GlobalFlags, opts: { json?: boolean }): Promise<void> {
-  const rt = await openRuntime(flags, { quiet: true });
-  try {
-    const tenants = await listTenants(rt.db);
-    if (opts.json) printJson(tenants);
-    else printTable(tenants.map((t) => ({ id: t.id, name: t.name, created: t.createdAt.toISOString() })), ['id', 'name', 'created']);
-  } finally {
-    await rt.close();
-  }
+  await runCommand(flags, tenantsList, {}, tenantsView, opts);
 }

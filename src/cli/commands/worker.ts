@@ -7,10 +7,10 @@ import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
 import { repairConnectionSecrets } from '../../store/repair-ids.js';
 import type { GlobalFlags } from '../main.js';
-import { openRuntime } from '../runtime.js';
+import { openOwnRuntime } from '../session.js';
 
 export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: string }): Promise<void> {
-  const rt = await openRuntime(flags);
+  const rt = await openOwnRuntime(flags, 'or leave the work to it: serve runs an embedded worker');
   // Needs the master key, so it runs here rather than in a migration; a no-op when nothing is broken.
   await repairConnectionSecrets(rt.db, rt.box, rt.logger);
   const queue = await startQueue(rt.db, rt.logger);

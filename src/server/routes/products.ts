@@ -13,8 +13,8 @@ import { errorResponses, idParams, isoInstant, linkView, pageOf, pageQuery, send
 const syncStatus = z.enum(SYNC_STATUSES);
 
 const productLink = linkView.extend({
-  lastPulledAt: z.null().describe('always null: the schema records no pull time per link (see docs/api.md)'),
-  lastPushedAt: z.null().describe('always null: the schema records no push time per link (see docs/api.md)'),
+  lastPulledAt: z.string().nullable().describe('when a pull or webhook last read the record, changed or not'),
+  lastPushedAt: z.null().describe('always null: pushes are not recorded per link yet (see docs/api.md)'),
   state: z.enum(['in_sync', 'pending', 'error']),
   error: z
     .object({ message: z.string(), code: z.string().nullable(), deadLetterId: z.string(), at: z.string() })
@@ -31,6 +31,7 @@ export const productView = z.object({
   fields: z.record(z.string(), z.unknown()).describe('the canonical product fields as stored (price, compareAtPrice, images, ...)'),
   syncStatus,
   lastUpdatedBy: z.string().nullable().describe('the origin of the last write'),
+  version: z.number().int().describe('incremented by every write (hub edit or pull); send it back as If-Match to edit or delete'),
   createdAt: z.string(),
   updatedAt: z.string(),
   links: z.array(productLink),
@@ -102,10 +103,11 @@ export function productRoutes(app: FastifyInstance, deps: { db: Db }): void {
         response: { 200: productDetail, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
       const product = await deps.db.withTenant(request.tenantId, (tx) => getProduct(tx, request.tenantId, id));
       if (!product) throw new SyncError('not_found', `product ${id} not found`);
+      void reply.header('etag', `"${product.version}"`);
       return product;
     },
   );
