@@ -10,10 +10,10 @@
 //   written, so that a command started meanwhile waits for the server instead of taking the data dir
 //   from under it (and so making it fail).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ensurePrivateDir } from '../store/data-dir.js';
+import { ensurePrivateDir, readOrNull } from '../store/data-dir.js';
 
 export const ADMIN_TOKEN_FILE = 'admin.token';
 export const SERVER_FILE = 'server.json';
@@ -23,15 +23,6 @@ export interface ServerInfo {
   /** null while the server starts (it holds the data dir but does not listen yet). */
   url: string | null;
   startedAt: string;
-}
-
-function readOrNull(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
 }
 
 /** The admin token of the data dir, created (0600) if there is none yet. */

@@ -118,7 +118,8 @@ function isRunning(h: Holder): boolean {
   return procStart(h.pid) === h.start;
 }
 
-function readOrNull(file: string): string | null {
+/** A file's text, or null when it does not exist. */
+export function readOrNull(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readServerInfo, type ServerInfo } from '../../src/cli/server-files.js';
 import { WaitAborted, waitFor } from '../helpers/db.js';
-import { type CliResult, REPO_ROOT } from '../helpers/cli.js';
+import { type CliResult, collectExit, REPO_ROOT } from '../helpers/cli.js';
 
 const MAIN = join(REPO_ROOT, 'src/cli/main.ts');
 // tsx's loader by path: `--import tsx` would be resolved from the child's working directory.
@@ -30,22 +30,7 @@ export function spawnCli(args: string[], opts: { cwd: string; env: Record<string
 
 /** Runs a command to its exit (killed, and failing, after `timeoutMs`). */
 export function runIn(args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
-  const child = spawnCli(args, opts);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`commerce-sync ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return collectExit(spawnCli(args, opts), args, opts.timeoutMs ?? 60_000);
 }
 
 export interface Serving {

@@ -29,7 +29,11 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 }
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string, timeoutMs = 60_000): Promise<CliResult> {
-  const child = startCli(args, env, stdin);
+  return collectExit(startCli(args, env, stdin), args, timeoutMs);
+}
+
+/** A CLI child's output and exit code; killed, and failing, after `timeoutMs`. */
+export function collectExit(child: ChildProcess, args: string[], timeoutMs: number): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
