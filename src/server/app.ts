@@ -12,6 +12,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerRequestLog } from './request-log.js';
 import { adminRoutes, type AdminDeps } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { conflictRoutes } from './routes/conflicts.js';
 import { customerRoutes } from './routes/customers.js';
 import { privacyRequestRoutes } from './routes/privacy-requests.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       orderRoutes(api, deps);
       customerRoutes(api, deps);
       privacyRequestRoutes(api, deps);
+      conflictRoutes(api, deps);
       stockRoutes(api, deps);
       syncStatusRoutes(api, deps);
       shopifyOAuthRoutes(api, deps, 'api');

@@ -165,36 +165,39 @@ export async function createHubProduct(db: Db, tenantId: string, input: ProductC
  * which an edit does not make.
  */
 export async function updateHubProduct(db: Db, tenantId: string, id: string, patch: ProductPatchInput, expectedVersion: number): Promise<ProductDetail> {
+  return write(db, tenantId, patch.sku, (tx) => updateHubProductIn(tx, tenantId, id, patch, expectedVersion));
+}
+
+/** updateHubProduct inside a transaction of the caller's (e.g. a conflict's resolution, with its own row). */
+export async function updateHubProductIn(tx: Queryable, tenantId: string, id: string, patch: ProductPatchInput, expectedVersion: number): Promise<ProductDetail> {
   const fields = setFields(patch);
   if (Object.keys(fields).length === 0) throw new SyncError('validation_failed', 'set at least one field');
-  return write(db, tenantId, patch.sku, async (tx) => {
-    const { rows } = await tx.query<{ id: string }>(
-      `WITH prev AS MATERIALIZED (SELECT id, data FROM products WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL),
-            u AS (
-              UPDATE products p
-                 SET data = p.data || $3::jsonb, field_meta = p.field_meta || $4::jsonb,
-                     sku = CASE WHEN $3::jsonb ? 'sku' THEN $3::jsonb->>'sku' ELSE p.sku END,
-                     name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE p.name END,
-                     sync_status = CASE WHEN p.sync_status = 'CONFLICT' THEN p.sync_status
-                                        WHEN EXISTS (SELECT 1 FROM links l WHERE l.tenant_id = p.tenant_id AND l.entity = 'product'
-                                                        AND l.hub_id = p.id AND l.deleted_at IS NULL) THEN 'PENDING'
-                                        ELSE p.sync_status END,
-                     last_updated_by = 'hub', updated_at = now(), version = p.version + 1
-                FROM prev
-               WHERE p.tenant_id = $1 AND p.id = prev.id AND p.version = $5::bigint AND p.deleted_at IS NULL
-              RETURNING p.id, prev.data AS old),
-            log AS (${LOG}
-              SELECT $1, 'product', u.id, 'api', 'hub', 'update',
-                     (SELECT jsonb_object_agg(k, jsonb_build_object('old', u.old->k, 'new', $3::jsonb->k)) FROM jsonb_object_keys($3::jsonb) k)
-                FROM u)
-       SELECT id FROM u`,
-      [tenantId, id, JSON.stringify(fields), JSON.stringify(provenance(fields, new Date().toISOString())), expectedVersion],
-    );
-    if (rows.length === 0) return refuse(tx, tenantId, id, expectedVersion);
-    // After the write, in its transaction: a SKU only another product's data holds is not in the unique index.
-    if (patch.sku !== undefined) await assertSkuFree(tx, tenantId, patch.sku, id);
-    return (await getProduct(tx, tenantId, id))!;
-  });
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH prev AS MATERIALIZED (SELECT id, data FROM products WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL),
+          u AS (
+            UPDATE products p
+               SET data = p.data || $3::jsonb, field_meta = p.field_meta || $4::jsonb,
+                   sku = CASE WHEN $3::jsonb ? 'sku' THEN $3::jsonb->>'sku' ELSE p.sku END,
+                   name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE p.name END,
+                   sync_status = CASE WHEN p.sync_status = 'CONFLICT' THEN p.sync_status
+                                      WHEN EXISTS (SELECT 1 FROM links l WHERE l.tenant_id = p.tenant_id AND l.entity = 'product'
+                                                      AND l.hub_id = p.id AND l.deleted_at IS NULL) THEN 'PENDING'
+                                      ELSE p.sync_status END,
+                   last_updated_by = 'hub', updated_at = now(), version = p.version + 1
+              FROM prev
+             WHERE p.tenant_id = $1 AND p.id = prev.id AND p.version = $5::bigint AND p.deleted_at IS NULL
+            RETURNING p.id, prev.data AS old),
+          log AS (${LOG}
+            SELECT $1, 'product', u.id, 'api', 'hub', 'update',
+                   (SELECT jsonb_object_agg(k, jsonb_build_object('old', u.old->k, 'new', $3::jsonb->k)) FROM jsonb_object_keys($3::jsonb) k)
+              FROM u)
+     SELECT id FROM u`,
+    [tenantId, id, JSON.stringify(fields), JSON.stringify(provenance(fields, new Date().toISOString())), expectedVersion],
+  );
+  if (rows.length === 0) return refuse(tx, tenantId, id, expectedVersion);
+  // After the write, in its transaction: a SKU only another product's data holds is not in the unique index.
+  if (patch.sku !== undefined) await assertSkuFree(tx, tenantId, patch.sku, id);
+  return (await getProduct(tx, tenantId, id))!;
 }
 
 /**
