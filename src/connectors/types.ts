@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { ErrorKind } from '../core/errors.js';
 import type { RateLimitModel, RateLimitObservation } from '../core/rate-limit.js';
-import type { CanonicalRecord, Entity, InvalidRecord, Platform } from '../core/records.js';
+import type { CanonicalRecord, Entity, InvalidRecord, Platform, ProductField } from '../core/records.js';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -304,6 +304,12 @@ export interface StockPush {
 
 export interface PushOps<Cfg> {
   upsertProduct?(ctx: Ctx<Cfg>, input: ProductPush): Promise<ProductPushResult>;
+  /**
+   * The canonical fields upsertProduct writes and the stream's mapping reads back. The push hash stored
+   * on each link (core/push-hash.ts) covers exactly these, so a record read back after a push hashes
+   * equal (echo suppression); a field outside it would make every echo look like a change.
+   */
+  productFields?: readonly ProductField[];
   setStock?(ctx: Ctx<Cfg>, input: StockPush): Promise<void>;
 }
 

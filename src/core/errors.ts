@@ -59,6 +59,7 @@ export const ERROR_CATALOG = {
   upstream_auth: { kind: 'auth', httpStatus: 502, description: 'The platform rejected the credentials or scopes; the connection needs re-authorisation.' },
   upstream_rejected: { kind: 'permanent', httpStatus: 502, description: 'The platform rejected the request (4xx other than auth and throttling).' },
   upstream_invalid_response: { kind: 'invalid_data', httpStatus: 502, description: 'The platform answered with a body that does not match the expected shape.' },
+  push_would_delete: { kind: 'transient', httpStatus: 409, description: 'A product push was held back: the platform has variants of the product the hub has not read yet, which the push would delete. Retried; a dead letter if the hub still lacks them.' },
 
   // Runs
   pagination_loop: { kind: 'permanent', httpStatus: 500, description: 'A cursor or page repeated within one run; the run stopped instead of looping.' },

@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash } from '../core/hash.js';
 import { timeOrderedUuid } from '../core/ids.js';
-import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, OrderRecord, ProductRecord, StockLevelRecord } from '../core/records.js';
+import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, OrderRecord, ProductField, ProductRecord, StockLevelRecord } from '../core/records.js';
+import { pushedFields, pushHashOf } from '../core/push-hash.js';
 import { recordKey } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
+import type { ContextDeps } from './run-context.js';
 import { type HubStatementPart, type HubWrite, prepareProducts, PRODUCTS_PART, upsertCatalogItems, upsertCustomers, upsertOrders, upsertStockLevels } from './hub-writes.js';
 
 export interface ApplyContext {
@@ -18,6 +20,11 @@ export interface ApplyContext {
   origin: string;
   /** Set during a full pass: every record read is marked seen with it (mark-and-sweep). */
   passId: string | null;
+  /**
+   * The product fields a push to this origin writes (its connector's PushOps.productFields): a product
+   * record whose fields hash to what the link says we last pushed is our own echo (core/push-hash.ts).
+   */
+  pushedFields?: readonly ProductField[];
 }
 
 export interface ApplyResult {
@@ -26,6 +33,10 @@ export interface ApplyResult {
   unchanged: number;
   /** Records that are valid but cannot be placed (e.g. stock for a SKU the hub does not know). */
   rejected: { record: CanonicalRecord; reason: string }[];
+  /** Hub products whose fields this apply changed: to be pushed to their other platforms once committed. */
+  changedProducts: Set<string>;
+  /** Hub products the origin tried to change in fields it may not write: the hub value is pushed back to it. */
+  reassertProducts: Set<string>;
 }
 
 interface LinkRow {
@@ -33,6 +44,7 @@ interface LinkRow {
   external_id: string;
   hub_id: string;
   last_pulled_hash: string | null;
+  last_pushed_hash: string | null;
   deleted_at: Date | null;
 }
 
@@ -43,7 +55,7 @@ export function recordHash(r: CanonicalRecord): string {
 }
 
 export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: CanonicalRecord[]): Promise<ApplyResult> {
-  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [] };
+  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [], changedProducts: new Set(), reassertProducts: new Set() };
   const byEntity = new Map<Entity, Map<string, CanonicalRecord>>();
   for (const r of records) {
     let group = byEntity.get(r.entity);
@@ -61,7 +73,7 @@ export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: Ca
 async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, group: Map<string, CanonicalRecord>, result: ApplyResult): Promise<void> {
   const keys = [...group.keys()];
   const { rows: links } = await tx.query<LinkRow>(
-    `SELECT id, external_id, hub_id, last_pulled_hash, deleted_at FROM links
+    `SELECT id, external_id, hub_id, last_pulled_hash, last_pushed_hash, deleted_at FROM links
       WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = ANY($4::text[])`,
     [ctx.tenantId, ctx.connectionId, entity, keys],
   );
@@ -76,7 +88,12 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
       seen.push(link.id);
       continue;
     }
-    writes.push({ key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined });
+    const write: HubWrite<CanonicalRecord> = { key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined };
+    // Our own push coming back (its webhook, or the next pull): the pushed fields are not applied again.
+    if (record.entity === 'product' && ctx.pushedFields && link?.last_pushed_hash && link.deleted_at === null && pushHashOf(pushedFields(ctx.pushedFields, record)) === link.last_pushed_hash) {
+      write.echoOf = ctx.pushedFields;
+    }
+    writes.push(write);
   }
   // Read again unchanged: no hub write, but the link records the read (lastPulledAt) and, in a full
   // pass, that the pass saw it (mark-and-sweep).
@@ -88,10 +105,14 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
   let written: HubWrite<CanonicalRecord>[] = writes;
   let productRows: Record<string, unknown>[] | undefined;
   switch (entity) {
-    case 'product':
+    case 'product': {
       // Products, links and log: one statement (the hot path of every catalog import).
-      productRows = await prepareProducts(tx, ctx, writes as HubWrite<ProductRecord>[]);
+      const prepared = await prepareProducts(tx, ctx, writes as HubWrite<ProductRecord>[]);
+      productRows = prepared.rows;
+      for (const id of prepared.merged.changed) result.changedProducts.add(id);
+      for (const id of prepared.merged.reassert) result.reassertProducts.add(id);
       break;
+    }
     case 'customer':
       written = await upsertCustomers(tx, ctx, writes as HubWrite<CustomerRecord>[]);
       break;
@@ -127,7 +148,7 @@ function linksAndLogSql(hub?: HubStatementPart): string {
   WITH r AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($6::jsonb)
              AS r(new_link_id uuid, hub_id uuid, external_id text, parent_external_id text, platform_ids jsonb, hash text,
-                  remote_updated_at timestamptz, action text${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
+                  remote_updated_at timestamptz, action text, changes jsonb${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
        fresh_links AS (
          INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
                             last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at)
@@ -147,8 +168,8 @@ function linksAndLogSql(hub?: HubStatementPart): string {
                 last_seen_run_id = coalesce(EXCLUDED.last_seen_run_id, links.last_seen_run_id),
                 deleted_at = NULL, updated_at = now(), last_pulled_at = now())
   -- The audit trail: one line per record created or changed by this pull.
-  INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, run_id, direction, origin, action)
-  SELECT $1, $2, r.hub_id, $3, $5, 'pull', $7, r.action FROM r`;
+  INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, run_id, direction, origin, action, changes)
+  SELECT $1, $2, r.hub_id, $3, $5, 'pull', $7, r.action, coalesce(r.changes, '{}'::jsonb) FROM r`;
 }
 
 const LINKS_AND_LOG = linksAndLogSql();
@@ -173,4 +194,16 @@ async function writeLinksAndLog(tx: Queryable, ctx: ApplyContext, entity: Entity
 
 export function newHubId(): string {
   return randomUUID();
+}
+
+/**
+ * After the commit of what `result` came from: the products whose fields changed are pushed to their
+ * other platforms, and those the origin tried to change in fields it may not write get the hub's value
+ * pushed back to it. A failure to queue leaves the product as it is (a later full sync pushes it).
+ */
+export async function queueProductPushes(deps: Pick<ContextDeps, 'enqueueProductPushes' | 'logger'>, tenantId: string, connectionId: string, result: Pick<ApplyResult, 'changedProducts' | 'reassertProducts'>): Promise<void> {
+  if (!deps.enqueueProductPushes) return;
+  const warn = (err: unknown) => deps.logger.warn({ err, tenantId, connectionId }, 'could not queue product pushes');
+  if (result.changedProducts.size > 0) await deps.enqueueProductPushes(tenantId, [...result.changedProducts], { exceptConnectionId: connectionId }).catch(warn);
+  if (result.reassertProducts.size > 0) await deps.enqueueProductPushes(tenantId, [...result.reassertProducts], { onlyConnectionIds: [connectionId] }).catch(warn);
 }

@@ -5,7 +5,7 @@
 import type { Stream } from '../connectors/types.js';
 import { SyncError } from '../core/errors.js';
 import { RetryBudget } from '../core/retry-budget.js';
-import { applyRecords } from './apply.js';
+import { applyRecords, queueProductPushes } from './apply.js';
 import { type DeadLetterFilter, type DeadLetterView, insertDeadLetters, listDeadLetters, markDeadLetter } from './dead-letters.js';
 import { mapPage } from './pull.js';
 import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
@@ -45,8 +45,8 @@ export async function retryDeadLetters(deps: ContextDeps, tenantId: string, filt
         const raws = await rawItems(stream, ctx, d);
         const { records, invalid } = mapPage(stream, raws);
         if (d.kind === 'record' && invalid.length > 0) throw new SyncError('record_invalid', invalid[0]!.reason);
-        await deps.db.withTenant(tenantId, async (tx) => {
-          const applied = await applyRecords(tx, { tenantId, connectionId, runId: d.runId, origin: conn.platform, passId: null }, records);
+        const applied = await deps.db.withTenant(tenantId, async (tx) => {
+          const applied = await applyRecords(tx, { tenantId, connectionId, runId: d.runId, origin: conn.platform, passId: null, pushedFields: conn.connector.push?.productFields }, records);
           if (d.kind === 'record' && applied.rejected.length > 0) throw new SyncError('record_invalid', applied.rejected[0]!.reason);
           // A page dead letter is replaced by record-level ones for whatever is still bad in it.
           await insertDeadLetters(tx, { tenantId, connectionId, runId: d.runId, stream: d.stream! }, [
@@ -54,7 +54,9 @@ export async function retryDeadLetters(deps: ContextDeps, tenantId: string, filt
             ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: null, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),
           ]);
           await markDeadLetter(tx, tenantId, d.id, { resolved: true });
+          return applied;
         });
+        await queueProductPushes(deps, tenantId, connectionId, applied);
         outcome.resolved++;
       } catch (err) {
         const reason = (err as Error).message;

@@ -15,6 +15,7 @@ import { RetryBudget } from '../core/retry-budget.js';
 import { activeRunOf, claimRun, createOrGetActiveRun, expireAllLeases, getRun, heartbeat, requestCancel, runDependencies, type RunRow } from './runs.js';
 import { ensureRunQueue, findOrphans, queuedRunsOf, RUN_QUEUE, type RunJob, sendRunJob } from './dispatch.js';
 import { orderStreams } from './stream-order.js';
+import { DEFAULT_SYNC_LOG_RETENTION_DAYS, startRetention } from './retention.js';
 import { ensureQueue } from './queue.js';
 import { runDueSchedules, SCHEDULE_QUEUE } from './schedules.js';
 import { retryDeadLetters, type RetryOutcome } from './dead-letter-retry.js';
@@ -23,6 +24,7 @@ import { pullWritePasses, webhookPasses } from './background-passes.js';
 import type { ConnectionPasses } from './connection-passes.js';
 import type { RawRequest } from '../connectors/types.js';
 import type { DeadLetterFilter } from './dead-letters.js';
+import { ProductPushes, type ProductPushOptions } from './product-pushes.js';
 
 export { RUN_QUEUE } from './dispatch.js';
 export { PULL_WRITES_QUEUE, WEBHOOK_QUEUE } from './background-passes.js';
@@ -42,6 +44,10 @@ export interface EngineOptions extends Omit<ContextDeps, 'limiters'> {
   /** Runs this process executes at once. */
   concurrency?: number;
   pull?: Partial<PullOptions>;
+  /** The product push outbox: debounce, attempts, backoff (product-pushes.ts). */
+  productPush?: ProductPushOptions;
+  /** Days the audit trail (sync_log) is kept; older lines are deleted daily (retention.ts). Default 30. */
+  syncLogRetentionDays?: number;
 }
 
 export type TriggerKind = 'api' | 'cli' | 'schedule' | 'webhook' | 'staleness';
@@ -71,6 +77,7 @@ export class Engine {
   readonly owner: string;
   readonly deps: ContextDeps;
   readonly leaseMs: number;
+  private readonly retentionDays: number;
   private readonly opts: Required<Pick<EngineOptions, 'autoMinIntervalMs' | 'manualMinIntervalMs' | 'defaultDeadlineMs' | 'staleQueuedMs' | 'concurrency'>>;
   private readonly pullOptions: PullOptions;
   private readonly running = new Map<string, AbortController>();
@@ -80,6 +87,8 @@ export class Engine {
   /** Webhook deliveries to apply and platform writes of committed pages: jobs per connection. */
   private readonly webhooks: ConnectionPasses;
   private readonly pullWrites: ConnectionPasses;
+  /** Hub changes pushed to the other linked platforms (enqueueProductPushes). */
+  readonly productPushes: ProductPushes;
   private sweeper: NodeJS.Timeout | null = null;
   /** The connections whose runs this engine works (`sync --wait`, `sync-all`); null: every connection. */
   private onlyConnection: ReadonlySet<string> | null = null;
@@ -92,7 +101,10 @@ export class Engine {
     this.pullWrites = pullWritePasses(this.deps);
     // A committed page asked for platform writes (eMAG acknowledge): they are a job of their own.
     this.deps.onPullWrites ??= (tenantId, connectionId) => void this.pullWrites.dispatch({ tenantId, connectionId });
+    this.productPushes = new ProductPushes(this.deps, options.productPush);
+    this.deps.enqueueProductPushes ??= (tenantId, productIds, opts) => this.productPushes.enqueue(tenantId, productIds, opts);
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.retentionDays = options.syncLogRetentionDays ?? DEFAULT_SYNC_LOG_RETENTION_DAYS;
     this.opts = {
       autoMinIntervalMs: options.autoMinIntervalMs ?? 5 * 60_000,
       manualMinIntervalMs: options.manualMinIntervalMs ?? 0,
@@ -317,6 +329,7 @@ export class Engine {
     }
     await this.webhooks.startWorking(queue);
     await this.pullWrites.startWorking(queue);
+    await this.productPushes.startWorking(queue);
     // Scheduled pulls: one cron tick per minute for the whole cluster.
     await ensureQueue(queue, SCHEDULE_QUEUE);
     await queue.schedule(SCHEDULE_QUEUE, '* * * * *', {}, { retryLimit: 0 });
@@ -325,6 +338,8 @@ export class Engine {
         if (!this.stopped) await runDueSchedules(this);
       }),
     );
+    const days = this.retentionDays;
+    this.workerIds.push(await startRetention(queue, this.db, days, (deleted) => deleted > 0 && this.deps.logger.info({ deleted, days }, 'audit lines past retention deleted')));
     // What pg-boss cannot see (see dispatch.ts): runs whose worker died, runs and deliveries stored
     // without a job. They get a job; nothing is executed here.
     const redispatch = async () => {
@@ -346,6 +361,7 @@ export class Engine {
     await ensureRunQueue(queue);
     await this.webhooks.attach(queue);
     await this.pullWrites.attach(queue);
+    await this.productPushes.attach(queue);
   }
 
   /** True while this engine takes jobs (between start and stop). */
@@ -361,6 +377,7 @@ export class Engine {
     for (const c of this.running.values()) c.abort(new SyncError('conflict', 'worker shutting down'));
     await this.webhooks.stop();
     await this.pullWrites.stop();
+    await this.productPushes.stop();
     if (this.queue) {
       await this.queue.offWork(RUN_QUEUE).catch(() => undefined);
       await this.queue.offWork(SCHEDULE_QUEUE).catch(() => undefined);

@@ -5,6 +5,7 @@
 import { timeOrderedUuid } from '../core/ids.js';
 import type { CatalogItemRecord, CustomerRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
+import { mergeProductWrites, type PageMerge } from './product-merge.js';
 
 export interface HubWrite<R> {
   /** recordKey: the external id (stock: product@location). */
@@ -15,12 +16,15 @@ export interface HubWrite<R> {
   isNew: boolean;
   /** A link row exists for the key (live or soft-deleted); false = the link is inserted fresh. */
   linked: boolean;
+  /** A product record that is our own push coming back: these (pushed) fields are not merged. */
+  echoOf?: readonly string[];
 }
 
 interface Ctx {
   tenantId: string;
   connectionId: string;
   origin: string;
+  runId?: string | null;
 }
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -52,7 +56,7 @@ export interface HubStatementPart {
  * without a SKU are linked by their external id only, never merged. A new id belongs to no row
  * yet, so its row takes a plain INSERT; the others are upserts.
  */
-export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<ProductRecord>[]): Promise<Record<string, unknown>[]> {
+export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<ProductRecord>[]): Promise<{ rows: Record<string, unknown>[]; merged: PageMerge }> {
   const skus = [...new Set(writes.map((w) => w.record.sku).filter((s): s is string => !!s))];
   const holder = new Map<string, { id: string; linkedHere: Set<string> }>();
   if (skus.length > 0) {
@@ -89,25 +93,27 @@ export async function prepareProducts(tx: Queryable, ctx: Ctx, writes: HubWrite<
     skuColumn.set(w, sku && held && held.id !== w.hubId ? null : sku);
     if (sku && !held) holder.set(sku, { id: w.hubId, linkedHere: new Set([w.key]) });
   }
-  // A hub row is written once per statement: when two records of the page resolve to one product
-  // (links from before duplicate SKUs were kept apart), the last one's fields are written.
+  // Field by field through the one merge (product-merge.ts). A hub row is written once per statement:
+  // when two records of the page resolve to one product, its last write carries both their patches.
+  const merged = await mergeProductWrites(tx, ctx, writes, minted, (w) => productData(w.record));
   const lastWrite = new Map(writes.map((w, i) => [w.hubId!, i]));
-  const at = new Date().toISOString();
-  return writes.map((w, i) => {
-    const data = productData(w.record);
-    const meta: Record<string, { origin: string; at: string }> = {};
-    for (const k of Object.keys(data)) meta[k] = { origin: ctx.origin, at };
+  const rows = writes.map((w, i) => {
+    const m = merged.writes[i]!;
+    const isNew = minted.has(w.hubId!);
     return {
       write_row: lastWrite.get(w.hubId!) === i,
-      minted: minted.has(w.hubId!),
-      sku: skuColumn.get(w) ?? null,
-      name: w.record.name ?? null,
+      minted: isNew,
+      // The sku and name columns follow the merged fields: a refused SKU change leaves the column alone.
+      sku: isNew || 'sku' in m.data ? (skuColumn.get(w) ?? null) : null,
+      name: 'name' in m.data ? ((m.data.name as string | null) ?? null) : null,
       group_key: w.record.group?.externalId ?? w.record.parentExternalId ?? null,
       group_title: w.record.group?.title ?? null,
-      data,
-      field_meta: meta,
+      data: m.data,
+      field_meta: m.fieldMeta,
+      changes: m.changes,
     };
   });
+  return { rows, merged };
 }
 
 export const PRODUCTS_PART: HubStatementPart = {

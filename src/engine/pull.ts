@@ -2,6 +2,7 @@
 // transaction writes the changed records, the dead letters, the checkpoint and the run's progress.
 // A crash at any instant therefore resumes from the last committed page, re-fetching at most one.
 import type { Ctx, PullWrite, Slice, Stream, SyncMode } from '../connectors/types.js';
+import type { ProductField } from '../core/records.js';
 import { isSyncError, SyncError } from '../core/errors.js';
 import { contentHash, stableStringify } from '../core/hash.js';
 import { type CanonicalRecord, type InvalidRecord, isInvalidRecord, parseCanonicalRecord } from '../core/records.js';
@@ -9,7 +10,7 @@ import { RetryBudget } from '../core/retry-budget.js';
 import { nextDelay } from '../core/retry.js';
 import type { Db } from '../store/db.js';
 import { updateConnection } from '../store/connections.js';
-import { applyRecords } from './apply.js';
+import { applyRecords, queueProductPushes } from './apply.js';
 import { type CheckpointEnvelope, loadCheckpoint, markSuccess, saveCheckpoint, startingPoint } from './checkpoints.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { insertPullWrites } from './pull-writes.js';
@@ -193,12 +194,17 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       progress.total = page.total ?? progress.total;
       progress.rateLimitedUntil = null;
 
+      const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>() };
       version = await commitPage(deps, opts, control, run, {
         records, invalid, items: page.items, envelope, version, counts, progress,
         passId: run.mode === 'full' ? passId : null,
         origin: conn.platform,
+        pushedFields: conn.connector.push?.productFields,
         writes: page.writes,
+        pushes,
       });
+      // Committed: the products this page changed go to their other platforms (the outbox).
+      await queueProductPushes(deps, run.tenant_id, run.connection_id, pushes);
       // Committed: the platform writes the page asked for (eMAG acknowledge) run now, as their own job.
       if (page.writes?.length) deps.onPullWrites?.(run.tenant_id, run.connection_id);
       budget.progress();
@@ -250,17 +256,23 @@ interface PageWrite {
   passId: string | null;
   /** The platform the records come from (field provenance, audit log). */
   origin: string;
+  /** The fields a push to that platform writes (echo suppression). */
+  pushedFields?: readonly ProductField[];
   writes?: PullWrite[];
+  /** Filled with the products the committed page changed or must push back (ApplyResult). */
+  pushes: { changedProducts: Set<string>; reassertProducts: Set<string> };
 }
 
 /** One transaction: records + dead letters + checkpoint + progress. Retried; then the page itself is dead-lettered. */
 async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, control: RunControl, run: RunRow, p: PageWrite): Promise<number> {
-  const applyCtx = { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, origin: p.origin, passId: p.passId };
+  const applyCtx = { tenantId: run.tenant_id, connectionId: run.connection_id, runId: run.id, origin: p.origin, passId: p.passId, pushedFields: p.pushedFields };
   let lastError: unknown;
   for (let attempt = 0; attempt < opts.pageWriteAttempts; attempt++) {
     try {
       return await deps.db.withTenant(run.tenant_id, async (tx) => {
         const applied = await applyRecords(tx, applyCtx, p.records);
+        p.pushes.changedProducts = applied.changedProducts;
+        p.pushes.reassertProducts = applied.reassertProducts;
         const dead = [
           ...p.invalid.map((i) => ({ kind: 'record' as const, externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })),
           ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: 'externalId' in r.record ? r.record.externalId : r.record.productExternalId, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),

@@ -7,10 +7,13 @@ export interface QueueLogger {
   error(obj: unknown, msg?: string): void;
 }
 
+/** pg-boss's schema; the push outbox reads its job table (push-jobs.ts). */
+export const QUEUE_SCHEMA = 'pgboss';
+
 export async function startQueue(db: Db, logger: QueueLogger, opts: { supervise?: boolean } = {}): Promise<PgBoss> {
   const boss = new PgBoss({
     ...(db.bossOptions() as PgBoss.ConstructorOptions),
-    schema: 'pgboss',
+    schema: QUEUE_SCHEMA,
     // Maintenance and scheduling run in every process; pg-boss coordinates them through the database.
     supervise: opts.supervise ?? true,
     schedule: opts.supervise ?? true,

@@ -9,6 +9,7 @@ import type { RetryBudget } from '../core/retry-budget.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
 import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
+import type { EnqueueOptions } from './product-pushes.js';
 import type { AnyConnector, ConnectorRegistry, LimiterRegistry } from './registry.js';
 
 export interface ContextDeps {
@@ -25,6 +26,11 @@ export interface ContextDeps {
    * they are performed (pull-writes.ts) as their own job, never inside the page read.
    */
   onPullWrites?(tenantId: string, connectionId: string): void;
+  /**
+   * Queues pushes of changed hub products to their other linked platforms (the engine's outbox,
+   * product-pushes.ts); call it after the commit that changed them.
+   */
+  enqueueProductPushes?(tenantId: string, productIds: string[], opts?: EnqueueOptions): Promise<unknown>;
 }
 
 export interface LoadedConnection {

@@ -15,7 +15,7 @@ import { type CanonicalRecord, type Entity, isInvalidRecord, parseCanonicalRecor
 import { storableText } from '../core/storable.js';
 import type { Queryable } from '../store/db.js';
 import { updateConnection } from '../store/connections.js';
-import { applyRecords } from './apply.js';
+import { type ApplyContext, type ApplyResult, applyRecords } from './apply.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { mapPage } from './pull.js';
 import type { ContextDeps } from './run-context.js';
@@ -48,6 +48,8 @@ export const OLDER_THAN_HUB = 'older than what the hub already holds';
 export interface BatchResult {
   /** Each event's outcome by webhook_events id. */
   outcomes: Map<string, Outcome>;
+  /** Products to push once the batch is committed (ApplyResult: changed, and to re-assert on this platform). */
+  pushes: Pick<ApplyResult, 'changedProducts' | 'reassertProducts'>;
   /** Records handed to the hub writes, per entity (for the planner statistics). */
   records: Map<Entity, number>;
 }
@@ -63,7 +65,17 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const outcomes = new Map<string, Outcome>();
   const records = new Map<Entity, number>();
-  const segment = new Segment(tx, at, outcomes, records);
+  const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>() };
+  // The fields a push to this platform writes: a record that hashes to our last push is its echo.
+  const pushedFields = deps.registry.get(at.platform)?.push?.productFields;
+  const applyCtx: ApplyContext = { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null, pushedFields };
+  const apply = async (records: CanonicalRecord[]) => {
+    const applied = await applyRecords(tx, applyCtx, records);
+    for (const id of applied.changedProducts) pushes.changedProducts.add(id);
+    for (const id of applied.reassertProducts) pushes.reassertProducts.add(id);
+    return applied;
+  };
+  const segment = new Segment(tx, at, outcomes, records, apply);
   // Events a privacy request of this batch redacted (or, after a shop/redact, all that follow).
   const redacted = new Set<string>();
   let restRedacted = false;
@@ -87,7 +99,7 @@ export async function applyBatch(
       outcomes.set(id, await deleteByEvent(tx, at, ev));
     } else if (reread?.ok) {
       await segment.write();
-      outcomes.set(id, await applyRefetched(tx, at, ev, reread, records));
+      outcomes.set(id, await applyRefetched(tx, at, ev, reread, records, apply));
     } else if (ev.marksStale) {
       // No data to apply: the stream's stored data is out of date, so DB-first reads refresh it next.
       // It touches no record, so the segment may stay open.
@@ -103,7 +115,7 @@ export async function applyBatch(
     }
   }
   await segment.write();
-  return { outcomes, records };
+  return { outcomes, records, pushes };
 }
 
 function tally(records: Map<Entity, number>, written: CanonicalRecord[]): void {
@@ -204,6 +216,7 @@ class Segment {
     private readonly at: Endpoint,
     private readonly outcomes: Map<string, Outcome>,
     private readonly records: Map<Entity, number>,
+    private readonly apply: (records: CanonicalRecord[]) => Promise<ApplyResult>,
   ) {}
 
   holdsAnyOf(records: CanonicalRecord[]): boolean {
@@ -233,7 +246,7 @@ class Segment {
       fresh.push(...newer);
     }
     tally(this.records, fresh);
-    if (fresh.length > 0) await applyRecords(this.tx, { tenantId: this.at.tenantId, connectionId: this.at.connectionId, runId: null, origin: this.at.platform, passId: null }, fresh);
+    if (fresh.length > 0) await this.apply(fresh);
   }
 }
 
@@ -254,13 +267,20 @@ function notOlderThanHub(held: Map<string, number | null>, r: CanonicalRecord): 
 }
 
 /** What was just re-read is the platform's current state: applied as it is (no timestamp check). */
-async function applyRefetched(tx: Queryable, at: Endpoint, ev: WebhookEvent, r: Extract<Refetched, { ok: true }>, written: Map<Entity, number>): Promise<Outcome> {
+async function applyRefetched(
+  tx: Queryable,
+  at: Endpoint,
+  ev: WebhookEvent,
+  r: Extract<Refetched, { ok: true }>,
+  written: Map<Entity, number>,
+  apply: (records: CanonicalRecord[]) => Promise<ApplyResult>,
+): Promise<Outcome> {
   const { records, invalid } = mapPage(r.stream, r.raws);
   tally(written, records);
   if (invalid.length > 0) {
     await insertDeadLetters(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, stream: ev.stream }, invalid.map((i) => ({ kind: 'webhook', externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })));
   }
-  const applied = await applyRecords(tx, { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null }, records);
+  const applied = await apply(records);
   const gone = r.missing > 0 ? `; ${r.missing} no longer exist (the next full pass removes them)` : '';
   const note = `re-read ${r.raws.length} of ${ev.refetchGroups!.length}: ${applied.added} added, ${applied.updated} updated, ${applied.unchanged} unchanged${gone}`;
   return { status: invalid.length > 0 && records.length === 0 ? 'failed' : 'applied', note };

@@ -22,7 +22,8 @@ import type { Entity } from '../core/records.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { PlannerStats } from './planner-stats.js';
 import type { ContextDeps } from './run-context.js';
-import { applyBatch, type Endpoint, type EventRow, isPoison, messageOf, type Outcome, type ToRecords, unappliable } from './webhook-batch.js';
+import { applyBatch, type BatchResult, type Endpoint, type EventRow, isPoison, messageOf, type Outcome, type ToRecords, unappliable } from './webhook-batch.js';
+import { queueProductPushes } from './apply.js';
 import { GroupRefetcher, type Refetched } from './webhook-refetch.js';
 
 /** The most one round of re-reading records that events name may take. */
@@ -188,7 +189,7 @@ type Step =
   | { done: true }
   | { refetch: EventRow[] }
   /** caughtUp: the claim found fewer events than it asked for. */
-  | { applied: number; caughtUp: boolean; records: Map<Entity, number> };
+  | { applied: number; caughtUp: boolean; records: Map<Entity, number>; pushes: BatchResult['pushes'] };
 
 /**
  * Applies the received events of a connection in order (occurred_at, then arrival) until none is
@@ -235,9 +236,9 @@ export async function processWebhookEvents(
         if (firstUnread === 0) return { refetch: rows.filter((r) => needsRefetch(r) && !refetched.has(r.id)).slice(0, REFETCH_ROUND) };
         // Up to the first event whose records are still to be read; the locks on the rest end with the transaction.
         taken.push(...(firstUnread < 0 ? rows : rows.slice(0, firstUnread)));
-        const { outcomes, records } = await applyBatch(tx, deps, at, toRecords, taken, refetched);
+        const { outcomes, records, pushes } = await applyBatch(tx, deps, at, toRecords, taken, refetched);
         await recordOutcomes(tx, outcomes);
-        return { applied: taken.length, caughtUp: rows.length < size, records };
+        return { applied: taken.length, caughtUp: rows.length < size, records, pushes };
       });
     } catch (err) {
       if (isConflict(err) && ++conflicts <= CONFLICT_RETRIES) {
@@ -261,6 +262,8 @@ export async function processWebhookEvents(
     }
     handled += step.applied;
     conflicts = 0;
+    // Committed: what the batch changed goes to the product's other platforms (the outbox).
+    await queueProductPushes(deps, tenantId, connectionId, step.pushes);
     for (const r of taken) refetched.delete(r.id);
     size = Math.min(max, size * 2);
     await stats.after(step.records);

@@ -74,7 +74,13 @@ export async function insertConflicts(tx: Queryable, tenantId: string, productId
   await tx.query(
     `INSERT INTO conflicts (tenant_id, product_id, field, local_value, remote_value, local_origin, remote_origin, local_at, remote_at)
      SELECT $1, $2, c.field, c.local_value, c.remote_value, c.local_origin, c.remote_origin, c.local_at, c.remote_at
-       FROM jsonb_to_recordset($3::jsonb) AS c(field text, local_value jsonb, remote_value jsonb, local_origin text, remote_origin text, local_at timestamptz, remote_at timestamptz)`,
+       FROM jsonb_to_recordset($3::jsonb) AS c(field text, local_value jsonb, remote_value jsonb, local_origin text, remote_origin text, local_at timestamptz, remote_at timestamptz)
+      -- A collision already recorded (a redelivery, or its two edits met again in the other order) is kept once.
+      WHERE NOT EXISTS (
+        SELECT 1 FROM conflicts x
+         WHERE x.tenant_id = $1 AND x.product_id = $2 AND x.field = c.field
+           AND ((x.local_origin = c.local_origin AND x.local_at = c.local_at AND x.remote_origin = c.remote_origin AND x.remote_at = c.remote_at)
+             OR (x.local_origin = c.remote_origin AND x.local_at = c.remote_at AND x.remote_origin = c.local_origin AND x.remote_at = c.local_at)))`,
     [
       tenantId,
       productId,

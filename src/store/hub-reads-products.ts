@@ -6,9 +6,9 @@
 //   - a link is `error` while an open dead letter names its record: a record of a product stream
 //     (`products`, `offers`) of its connection with its external id that could not be applied, or a
 //     failed push (kind `push`); the newest such dead letter's reason is its message;
-//   - a link is `pending` while its product's `sync_status` is PENDING. That column is the only record
-//     of a hub change not yet pushed: links have no push time (last_pushed_hash is the hash sent, not
-//     when), so no per-link push state can be told apart;
+//   - a link is `pending` while a push to it is queued (links.push_requested_at) or its product's
+//     `sync_status` is PENDING (a hub change not yet pushed to
+//     every target; the push outbox sets it back to SYNCED, engine/product-push.ts);
 //   - otherwise `in_sync`.
 // A product is `error` if its sync_status is ERROR or a link is in error; else `conflict` if its
 // sync_status is CONFLICT or it has an open conflicts row; else `pending` if its sync_status is
@@ -39,8 +39,8 @@ export interface LinkView {
 export interface ProductLinkView extends LinkView {
   /** When a pull or webhook last read the record, changed or not. */
   lastPulledAt: string | null;
-  /** Always null: pushes are not recorded per link yet (docs/api.md). */
-  lastPushedAt: null;
+  /** When a push last wrote the record on its platform (links.last_pushed_at, migration 015). */
+  lastPushedAt: string | null;
   state: 'in_sync' | 'pending' | 'error';
   error: { message: string; code: string | null; deadLetterId: string; at: string } | null;
 }
@@ -130,8 +130,8 @@ const STATUS_FILTER: Record<SyncStatus, string> = {
  */
 const PRODUCT_LINKS = `CROSS JOIN LATERAL (
   SELECT coalesce(json_agg(json_build_object(${LINK_FIELDS},
-           'lastPulledAt', ${isoSql('l.last_pulled_at')}, 'lastPushedAt', NULL::text,
-           'state', CASE WHEN dl.id IS NOT NULL THEN 'error' WHEN p.sync_status = 'PENDING' THEN 'pending' ELSE 'in_sync' END,
+           'lastPulledAt', ${isoSql('l.last_pulled_at')}, 'lastPushedAt', ${isoSql('l.last_pushed_at')},
+           'state', CASE WHEN dl.id IS NOT NULL THEN 'error' WHEN l.push_requested_at IS NOT NULL OR p.sync_status = 'PENDING' THEN 'pending' ELSE 'in_sync' END,
            'error', CASE WHEN dl.id IS NOT NULL THEN json_build_object('message', dl.reason, 'code', dl.error_code, 'deadLetterId', dl.id, 'at', ${isoSql('dl.created_at')}) END)
            ORDER BY l.created_at, l.id), '[]'::json) AS links,
          coalesce(bool_or(dl.id IS NOT NULL), false) AS has_error

@@ -20,6 +20,8 @@ import { timeOrderedUuid } from '../core/ids.js';
 import { CountryCode, Money, type ProductField, ProductRecord } from '../core/records.js';
 import type { Db, Queryable } from './db.js';
 import { getProduct, type ProductDetail } from './hub-reads-products.js';
+import { type FieldMeta, hubState, merge } from '../core/merge.js';
+import { loadMergePolicy } from './field-ownership.js';
 
 const text = (max: number) => z.string().max(max);
 const clearable = <T extends z.ZodType>(s: T) => s.nullable().optional();
@@ -170,8 +172,24 @@ export async function updateHubProduct(db: Db, tenantId: string, id: string, pat
 
 /** updateHubProduct inside a transaction of the caller's (e.g. a conflict's resolution, with its own row). */
 export async function updateHubProductIn(tx: Queryable, tenantId: string, id: string, patch: ProductPatchInput, expectedVersion: number): Promise<ProductDetail> {
-  const fields = setFields(patch);
-  if (Object.keys(fields).length === 0) throw new SyncError('validation_failed', 'set at least one field');
+  const requested = setFields(patch);
+  if (Object.keys(requested).length === 0) throw new SyncError('validation_failed', 'set at least one field');
+  // Through the one merge like every change (core/merge.ts): the hub writes every field and its edit is
+  // the newest, so all is applied (or unchanged). The collisions it reports with the values being
+  // replaced are not kept: a hub edit names the version it was based on, so its author saw those values.
+  // A platform's edit made before it but delivered after it is the real conflict, and is recorded when
+  // that delivery is merged (it loses, and the merge reports it).
+  const { rows: current } = await tx.query<{ data: Record<string, unknown>; field_meta: Record<string, FieldMeta> }>(
+    'SELECT data, field_meta FROM products WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+    [tenantId, id],
+  );
+  if (!current[0]) throw notFound(id);
+  const policy = await loadMergePolicy(tx, tenantId);
+  const at = new Date().toISOString();
+  const merged = merge(hubState(current[0].data, current[0].field_meta), { origin: 'hub', fields: requested as Partial<Record<ProductField, unknown>>, at }, policy.ownership, { windowMs: policy.windowMs });
+  if (merged.refused.length > 0) throw new SyncError('validation_failed', `the hub may not write ${merged.refused.join(', ')} (field ownership)`);
+  const fields = Object.fromEntries(merged.applied.map((f) => [f, requested[f]]));
+  const metas = Object.fromEntries([...merged.applied, ...merged.unchanged].map((f) => [f, merged.state.fieldMeta[f]]));
   const { rows } = await tx.query<{ id: string }>(
     `WITH prev AS MATERIALIZED (SELECT id, data FROM products WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL),
           u AS (
@@ -192,7 +210,7 @@ export async function updateHubProductIn(tx: Queryable, tenantId: string, id: st
                    (SELECT jsonb_object_agg(k, jsonb_build_object('old', u.old->k, 'new', $3::jsonb->k)) FROM jsonb_object_keys($3::jsonb) k)
               FROM u)
      SELECT id FROM u`,
-    [tenantId, id, JSON.stringify(fields), JSON.stringify(provenance(fields, new Date().toISOString())), expectedVersion],
+    [tenantId, id, JSON.stringify(fields), JSON.stringify(metas), expectedVersion],
   );
   if (rows.length === 0) return refuse(tx, tenantId, id, expectedVersion);
   // After the write, in its transaction: a SKU only another product's data holds is not in the unique index.

@@ -2,7 +2,7 @@
 // hub with the shop's truth (variant by variant, stock per variant and location, orders, customers).
 import { shopifyConnector } from '../../src/connectors/shopify/index.js';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
-import { Engine } from '../../src/engine/engine.js';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { connectorRegistry } from '../../src/engine/registry.js';
 import type { RunRow } from '../../src/engine/runs.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -28,6 +28,7 @@ export interface Harness {
 
 export async function shopifyHarness(
   seed: Parameters<ShopifySandbox['seed']>[0], sandbox: Parameters<typeof startShopifySandbox>[0] = {}, apiVersion = '2026-07', mode: 'graphql' | 'rest' = 'graphql',
+  engineOptions: Partial<EngineOptions> = {},
 ): Promise<Harness> {
   const t = await createTestDb();
   const sb = await startShopifySandbox({ timeScale: 50, ...sandbox });
@@ -44,6 +45,7 @@ export async function shopifyHarness(
   const engine = new Engine({
     db: t.db, box, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     registry: connectorRegistry([shopifyConnector]), http: { timeoutMs: 2_000, backoff: { baseMs: 5, capMs: 100 } }, outbound: SANDBOX_OUTBOUND,
+    ...engineOptions,
   });
   return {
     t, sb, engine, tenantId: tenant.id, connectionId: conn.id,

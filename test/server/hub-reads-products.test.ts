@@ -54,8 +54,8 @@ describe('hub read API: products and sync status', () => {
     expect(res.body).toMatch(rawExternalId(String(BIG)));
     const [p] = res.json().items;
     expect(p).toMatchObject({ id: f.productIds[0], sku: 'TEE-000', name: 'Blue Tee 0 / S', groupKey: `gid://shopify/Product/${BIG}`, groupTitle: 'Blue Tee 0', syncStatus: 'in_sync' });
-    // As stored: the eMAG offer's price was written last.
-    expect(p.fields).toMatchObject({ price: '99.00', compareAtPrice: '24.90', reorderPoint: 10, weight: { value: 0.2, unit: 'kg' } });
+    // The eMAG offer's price came last but eMAG may not write price (field ownership): Shopify's stays.
+    expect(p.fields).toMatchObject({ price: '19.90', compareAtPrice: '24.90', reorderPoint: 10, weight: { value: 0.2, unit: 'kg' } });
     expect(p.links.map((l: { platform: string }) => l.platform)).toEqual(['shopify', 'emag', 'jtl-ffn']);
     expect(p.links[0]).toEqual({
       connectionId: f.shop, platform: 'shopify', connectionName: 'shop', externalId: variantGid(0), parentExternalId: `gid://shopify/Product/${BIG}`,
@@ -169,8 +169,8 @@ describe('hub read API: products and sync status', () => {
       { id: expect.any(String), locationId: 'gid://shopify/Location/1', available: 3, reserved: 1, announced: 0, updatedAt: expect.any(String) },
       { id: expect.any(String), locationId: 'gid://shopify/Location/2', available: 4, reserved: 1, announced: 0, updatedAt: expect.any(String) },
     ]);
-    // Which origin last set each field: eMAG's pull came after Shopify's and set price; JTL set the ops fields.
-    expect(p.fieldMeta.price).toEqual({ origin: 'emag', at: expect.any(String) });
+    // Which origin set each field: Shopify's price (eMAG's later offer price was refused); JTL the ops fields.
+    expect(p.fieldMeta.price).toEqual({ origin: 'shopify', at: expect.any(String) });
     expect(p.fieldMeta.compareAtPrice).toEqual({ origin: 'shopify', at: expect.any(String) });
     expect(p.fieldMeta.reorderPoint).toEqual({ origin: 'jtl-ffn', at: expect.any(String) });
     expect(p.links).toHaveLength(3);

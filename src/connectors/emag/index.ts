@@ -26,7 +26,8 @@ export const emagConnector: Connector<EmagConfig> = {
       routeToGroup: (route) => (route === 'orders' ? 'orders' : 'other'),
     }),
   streams: [offersStream, ordersStream],
-  push: { setStock: setEmagStock, upsertProduct: upsertEmagOffers },
+  // An offer save writes the price and the status (active or not); nothing else of the product.
+  push: { setStock: setEmagStock, upsertProduct: upsertEmagOffers, productFields: ['price', 'isActive'] },
   classify: classifyEmag,
   observeRateLimit: observeEmag,
 };

@@ -4,7 +4,7 @@ import { CostBucket, LeakyBucket } from '../../core/rate-limit.js';
 import type { Connector } from '../types.js';
 import { shopifyBaseUrl, shopifyConfig, type ShopifyConfig } from './config-merged.js';
 import { classifyShopify, observeShopify } from './graphql.js';
-import { setShopifyStock, upsertShopifyProduct } from './push.js';
+import { setShopifyStock, SHOPIFY_PUSHED_FIELDS, upsertShopifyProduct } from './push.js';
 import { observeRestCallLimit } from './rest.js';
 import { registerShopifyWebhooks } from './subscriptions.js';
 import { customersStream, ordersStream, productsStream } from './streams.js';
@@ -20,7 +20,7 @@ export const shopifyConnector: Connector<ShopifyConfig> = {
   // REST legacy mode: the 40-request leaky bucket draining 2/s, corrected by X-Shopify-Shop-Api-Call-Limit.
   rateLimit: (cfg) => (cfg.mode === 'rest' ? new LeakyBucket({ capacity: 40, leakPerSec: 2 }) : new CostBucket({ capacity: 2000, restoreRate: 100, maxSingleCost: 1000 })),
   streams: [customersStream, productsStream, ordersStream],
-  push: { upsertProduct: upsertShopifyProduct, setStock: setShopifyStock },
+  push: { upsertProduct: upsertShopifyProduct, setStock: setShopifyStock, productFields: SHOPIFY_PUSHED_FIELDS },
   webhooks: {
     verify: verifyShopifyWebhook,
     parse: parseShopifyWebhook,

@@ -3,6 +3,7 @@
 // absolute stock through `inventorySetQuantities` with an idempotency key (replayed pushes apply
 // once; the `@idempotent` directive exists from 2026-01 and is required from 2026-04).
 import { SyncError } from '../../core/errors.js';
+import type { ProductField } from '../../core/records.js';
 import type { Ctx, ProductPush, ProductPushResult, StockPush } from '../types.js';
 import type { ShopifyConfig } from './config-merged.js';
 import { gql } from './graphql.js';
@@ -30,9 +31,41 @@ export const PRODUCT_SET_MUTATION = `mutation Push($input: ProductSetInput!) {
 }`;
 const PRODUCT_SET_COST = 10 + 2 + 250 * 2;
 
+/**
+ * What upsertShopifyProduct writes and mapGqlProduct / the products webhook read back, as canonical
+ * fields: the push hash covers exactly these (PushOps.productFields). The variant's name is read back as
+ * "<title> - <variant>" (or the title alone), which is how the outbox composes it.
+ */
+export const SHOPIFY_PUSHED_FIELDS = [
+  'name', 'description', 'vendor', 'productType', 'tags', 'isActive', 'sku', 'price', 'compareAtPrice', 'gtin', 'taxable',
+] as const satisfies readonly ProductField[];
+
+/** How many variants the product has now: productSet deletes every variant its input leaves out. */
+export const PRODUCT_VARIANTS_COUNT_QUERY = `query VariantCount($id: ID!) { product(id: $id) { variantsCount { count } } }`;
+
+/**
+ * productSet replaces the variant list: a variant the input leaves out is deleted. The hub sends every
+ * variant it knows, but a variant added in the shop since the last read is not among them, and the push
+ * would delete it. Such a push is held back (retried: the shop's webhook or the next pull brings the
+ * variant in, and the retry then carries it).
+ */
+async function refuseToDeleteUnknownVariants(ctx: Ctx<ShopifyConfig>, p: ProductPush & { parentExternalId: string }): Promise<void> {
+  const data = await gql<{ product: { variantsCount: { count: number } | null } | null }>(ctx, PRODUCT_VARIANTS_COUNT_QUERY, { id: p.parentExternalId }, 3);
+  const count = data.product?.variantsCount?.count;
+  const known = p.skus.filter((s) => s.externalId).length;
+  if (count !== undefined && count > known) {
+    throw new SyncError('push_would_delete', `Shopify product ${p.parentExternalId} has ${count} variants and the hub knows ${known}: pushing would delete the others; it is retried once the hub has read them`, {
+      details: { parentExternalId: p.parentExternalId, variantsOnPlatform: count, variantsPushed: known },
+    });
+  }
+}
+
 export async function upsertShopifyProduct(ctx: Ctx<ShopifyConfig>, p: ProductPush): Promise<ProductPushResult> {
   if (p.skus.length === 0) throw new SyncError('validation_failed', 'a product needs at least one SKU');
-  const option = 'Variant';
+  if (p.parentExternalId) await refuseToDeleteUnknownVariants(ctx, { ...p, parentExternalId: p.parentExternalId });
+  // A lone variant named "Default Title" is Shopify's own default option ("Title"), which storefronts
+  // hide; any other list of variants gets one option whose values are their names.
+  const option = p.skus.length === 1 && p.skus[0]!.variantName === 'Default Title' ? 'Title' : 'Variant';
   const input = {
     ...(p.parentExternalId ? { id: p.parentExternalId } : {}),
     title: p.title,

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SyncError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
+import { enqueueProductPushes } from '../../engine/product-pushes.js';
 import { getConflict, listConflicts } from '../../store/conflicts.js';
 import { decodeCursor } from '../../store/paging.js';
 import { Resolution, resolveConflict } from '../../store/resolve-conflict.js';
@@ -24,13 +25,7 @@ const conflictView = z.object({
   resolvedAt: z.string().nullable(),
 });
 
-export interface ConflictRouteDeps {
-  engine: Engine;
-  /** Pushes the product to its platforms once a resolution committed (the outbox). */
-  onResolved?: (tenantId: string, productId: string) => Promise<void>;
-}
-
-export function conflictRoutes(app: FastifyInstance, deps: ConflictRouteDeps): void {
+export function conflictRoutes(app: FastifyInstance, deps: { engine: Engine }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['conflicts'];
   r.get(
@@ -66,7 +61,8 @@ export function conflictRoutes(app: FastifyInstance, deps: ConflictRouteDeps): v
     },
     async (request) => {
       const resolved = await resolveConflict(deps.engine.db, request.tenantId, request.params.id, request.body.resolution, request.body.value);
-      await deps.onResolved?.(request.tenantId, resolved.productId);
+      // Committed: the chosen value goes to the product's platforms (the outbox), like any hub edit.
+      await enqueueProductPushes(deps.engine, request.tenantId, [resolved.productId]).catch((err) => request.log.warn({ err, productId: resolved.productId }, 'could not queue the product push'));
       return resolved;
     },
   );

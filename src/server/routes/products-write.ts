@@ -7,6 +7,10 @@
 // pull or another client's edit made since the caller's read, the lost update this API exists to
 // prevent. A stale version is 409 version_conflict with the current product in details.current.
 // Order of refusals: 400 (bad input) before 428 (no version) before 404 before 409.
+//
+// Pushes: a PATCH of a linked product queues a push to each of its linked platforms that take product
+// pushes (engine/product-pushes.ts). POST creates a product without links: nothing to push it to.
+// DELETE is not pushed yet: the platforms keep their record (and its link stays).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,6 +20,7 @@ import type { ProductDetail } from '../../store/hub-reads-products.js';
 import { createHubProduct, deleteHubProduct, ProductCreateInput, ProductPatchInput, ProductVersion, updateHubProduct } from '../../store/hub-writes-products.js';
 import { errorBody, errorResponses, idParams } from '../schemas.js';
 import { productDetail } from './products.js';
+import { enqueueProductPushes, type PushOutbox } from '../../engine/product-pushes.js';
 
 const version = ProductVersion.describe('the version the change is based on (alternative to If-Match)');
 
@@ -64,7 +69,7 @@ function sendProduct(reply: FastifyReply, product: ProductDetail, status: 200 | 
   return reply.code(status).send(product);
 }
 
-export function productWriteRoutes(app: FastifyInstance, deps: { db: Db }): void {
+export function productWriteRoutes(app: FastifyInstance, deps: { db: Db; engine?: PushOutbox }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['products'];
 
@@ -100,7 +105,13 @@ export function productWriteRoutes(app: FastifyInstance, deps: { db: Db }): void
     async (request, reply) => {
       const { version: bodyVersion, ...patch } = request.body;
       const expected = expectedVersion(request.headers['if-match'], bodyVersion);
-      return sendProduct(reply, await updateHubProduct(deps.db, request.tenantId, request.params.id, patch, expected), 200);
+      const product = await updateHubProduct(deps.db, request.tenantId, request.params.id, patch, expected);
+      // After the commit: the push reads the product as this edit left it. The edit stands whatever the
+      // queue says; the product stays pending until a push (or POST /products/:id/sync) reaches its links.
+      if (deps.engine && product.links.length > 0) {
+        await enqueueProductPushes(deps.engine, request.tenantId, [product.id]).catch((err) => request.log.warn({ err, productId: product.id }, 'could not queue the product push'));
+      }
+      return sendProduct(reply, product, 200);
     },
   );
 

@@ -14,7 +14,7 @@ const syncStatus = z.enum(SYNC_STATUSES);
 
 const productLink = linkView.extend({
   lastPulledAt: z.string().nullable().describe('when a pull or webhook last read the record, changed or not'),
-  lastPushedAt: z.null().describe('always null: pushes are not recorded per link yet (see docs/api.md)'),
+  lastPushedAt: z.string().nullable().describe('when a push from the hub last wrote the record on its platform; null: never'),
   state: z.enum(['in_sync', 'pending', 'error']),
   error: z
     .object({ message: z.string(), code: z.string().nullable(), deadLetterId: z.string(), at: z.string() })
