@@ -30,6 +30,13 @@ export interface ProductPushOptions {
   backoff?: { baseMs: number; capMs: number };
   /** Pushes this process works at once (each target is pushed by one worker at a time). Default 2. */
   concurrency?: number;
+  /**
+   * What a push asked for while no queue is attached does: 'defer' (default) leaves the targets marked
+   * pending for a worker (POST /products/:id/sync or full-sync queues them), 'push' pushes at once in
+   * this process. Deferring keeps a process without workers (a test, a one-off script) from calling
+   * platforms in the background.
+   */
+  withoutQueue?: 'defer' | 'push';
 }
 
 export interface EnqueueOptions {
@@ -62,7 +69,7 @@ interface TargetRow {
   parent_external_id: string | null;
 }
 
-const DEFAULTS = { debounceMs: 1_000, maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 60_000 }, concurrency: 2 };
+const DEFAULTS: Required<ProductPushOptions> = { debounceMs: 1_000, maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 60_000 }, concurrency: 2, withoutQueue: 'defer' };
 /** Full syncs page through the tenant's links this many at a time. */
 const FULL_SYNC_PAGE = 500;
 /** Below interactive pushes: a full sync must not delay the merchant's edits. */
@@ -187,9 +194,10 @@ export class ProductPushes {
     return { products: rows[0]!.n, targets };
   }
 
-  /** A job when a queue is attached (true: a new one), else the push at once in this process. */
+  /** A job when a queue is attached (true: a new one); without one, per `withoutQueue`. */
   private async dispatch(job: PushJob, key: string, send: { delayMs: number; priority: number }): Promise<boolean> {
     if (!this.queue) {
+      if (this.options.withoutQueue !== 'push') return false;
       void this.runLocal(job, key);
       return true;
     }

@@ -204,7 +204,7 @@ describe('a burst of hub edits', () => {
 describe('enqueueProductPushes without a started queue', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await shopifyHarness({ ...SEED, products: 1 });
+    h = await shopifyHarness({ ...SEED, products: 1 }, {}, '2026-07', 'graphql', { productPush: { withoutQueue: 'push' } });
     await h.sync('full');
   }, 30_000);
   afterAll(() => h?.close());
@@ -225,6 +225,31 @@ describe('enqueueProductPushes without a started queue', () => {
     expect(h.sb.requests().filter((r) => r.operationName === 'Push')).toHaveLength(1);
   });
 });
+
+describe('enqueueProductPushes without a queue, by default', () => {
+  it('calls no platform: the target is marked pending for a worker', async () => {
+    const h = await shopifyHarness({ ...SEED, products: 1 });
+    try {
+      await h.sync('full');
+      const { rows } = await h.t.db.query<{ id: string; external_id: string; version: number }>(
+        `SELECT p.id, l.external_id, p.version FROM links l JOIN products p ON p.id = l.hub_id WHERE l.connection_id = $1 AND l.entity = 'product' ORDER BY l.created_at, l.id LIMIT 1`,
+        [h.connectionId],
+      );
+      const v = rows[0]!;
+      await updateHubProduct(h.t.db, h.tenantId, v.id, { price: '66.00' }, Number(v.version));
+      h.sb.clearRequests();
+      expect(await enqueueProductPushes(h.engine, h.tenantId, [v.id])).toEqual([expect.objectContaining({ productId: v.id, newJob: false })]);
+      await h.engine.productPushes.idle();
+      expect(h.sb.requests().filter((r) => r.operationName === 'Push')).toEqual([]);
+      expect((await linkOfHarness(h, v.external_id)).push_requested_at).not.toBeNull();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+const linkOfHarness = async (h: Harness, externalId: string) =>
+  (await h.t.db.query<{ push_requested_at: Date | null }>(`SELECT push_requested_at FROM links WHERE connection_id = $1 AND external_id = $2`, [h.connectionId, externalId])).rows[0]!;
 
 describe('pushHashOf', () => {
   it('hashes the normalised fields: money formats, tag order and empty values do not change it', () => {
