@@ -1,10 +1,11 @@
 // Hub edits from the CLI: `products create` and `products edit`, through the same store functions as
 // POST and PATCH /api/v1/products (src/store/hub-writes-products.ts), so provenance (origin `hub` per
-// field), the version check and every refusal are the API's.
+// field), the version check, every refusal and the push to the product's platforms are the API's.
 import { z } from 'zod';
 import { SyncError } from '../../core/errors.js';
 import { getProduct, type ProductDetail } from '../../store/hub-reads-products.js';
 import { createHubProduct, ProductCreateInput, ProductPatchInput, ProductVersion, updateHubProduct } from '../../store/hub-writes-products.js';
+import { enqueueProductPushes } from '../../engine/product-pushes.js';
 import { defineOperation, idArg, tenantArg, tenantOf } from './context.js';
 
 export const productsCreate = defineOperation({
@@ -18,6 +19,9 @@ export const productsCreate = defineOperation({
 
 export const productsEdit = defineOperation({
   name: 'products-edit',
+  // The edit is pushed to the product's platforms like an API edit: the job goes to the queue, which a
+  // running serve or worker executes.
+  engine: 'queue',
   args: z.object({
     tenant: tenantArg,
     id: idArg,
@@ -33,6 +37,8 @@ export const productsEdit = defineOperation({
     const t = await tenantOf(ctx.db, tenant);
     const expected = version ?? (await ctx.db.withTenant(t.id, (tx) => getProduct(tx, t.id, id)))?.version;
     if (expected === undefined) throw new SyncError('not_found', `product ${id} not found`);
-    return updateHubProduct(ctx.db, t.id, id, fields, expected);
+    const product = await updateHubProduct(ctx.db, t.id, id, fields, expected);
+    if (ctx.engine) await enqueueProductPushes(ctx.engine, t.id, [id]).catch((err) => ctx.logger.warn({ err, productId: id }, 'could not queue the product push'));
+    return product;
   },
 });
