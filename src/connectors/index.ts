@@ -3,9 +3,10 @@
 import { printfulConnector } from './printful/index.js';
 import { emagConnector } from './emag/index.js';
 import { shopifyConnector } from './shopify/index.js';
+import { wooConnector } from './woocommerce/index.js';
 import type { Connector } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function builtInConnectors(): Connector<any>[] {
-  return [printfulConnector, shopifyConnector, emagConnector];
+  return [printfulConnector, shopifyConnector, emagConnector, wooConnector];
 }
