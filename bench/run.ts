@@ -37,6 +37,10 @@
 //   BENCH_API_PRODUCTS     api-reads: products in the hub (default 100000); BENCH_API_ORDERS (300000), BENCH_API_CUSTOMERS (50000)
 //   BENCH_API_REQUESTS     api-reads: measured requests per request kind (default 200, after BENCH_API_WARMUP = 10)
 //   BENCH_API_DRIVERS      api-reads: comma list of pglite-memory, pglite-disk, postgres (default pglite-memory,postgres)
+//   BENCH_PROPAGATION_EDITS        propagation: edits per direction (default 100)
+//   BENCH_PROPAGATION_DEBOUNCE_MS  propagation: the push outbox's debounce (default 50)
+//   BENCH_PROPAGATION_TIME_SCALE   propagation: Shopify sandbox time compression (default 1: Shopify's own limits)
+//   BENCH_PROPAGATION_DRIVERS      propagation: comma list of pglite-memory, pglite-disk, postgres (default pglite-memory,postgres)
 import { runIngest } from './ingest.js';
 import { runMemory } from './memory.js';
 import { runPullBudget } from './pull-budget.js';
@@ -45,6 +49,7 @@ import { runCatalogReads } from './catalog-reads.js';
 import { runEmagParallel } from './emag-parallel.js';
 import { runWebhooksApply } from './webhooks-apply.js';
 import { runApiReads } from './api-reads.js';
+import { runPropagation } from './propagation.js';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   ingest: runIngest,
@@ -55,6 +60,7 @@ const BENCHES: Record<string, () => Promise<object>> = {
   'emag-parallel': runEmagParallel,
   'webhooks-apply': runWebhooksApply,
   'api-reads': runApiReads,
+  propagation: runPropagation,
 };
 
 function usage(): string {

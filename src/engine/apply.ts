@@ -45,6 +45,7 @@ interface LinkRow {
   hub_id: string;
   last_pulled_hash: string | null;
   last_pushed_hash: string | null;
+  pushing_hash: string | null;
   deleted_at: Date | null;
 }
 
@@ -73,7 +74,7 @@ export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: Ca
 async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, group: Map<string, CanonicalRecord>, result: ApplyResult): Promise<void> {
   const keys = [...group.keys()];
   const { rows: links } = await tx.query<LinkRow>(
-    `SELECT id, external_id, hub_id, last_pulled_hash, last_pushed_hash, deleted_at FROM links
+    `SELECT id, external_id, hub_id, last_pulled_hash, last_pushed_hash, pushing_hash, deleted_at FROM links
       WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = ANY($4::text[])`,
     [ctx.tenantId, ctx.connectionId, entity, keys],
   );
@@ -90,8 +91,9 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     }
     const write: HubWrite<CanonicalRecord> = { key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined };
     // Our own push coming back (its webhook, or the next pull): the pushed fields are not applied again.
-    if (record.entity === 'product' && ctx.pushedFields && link?.last_pushed_hash && link.deleted_at === null && pushHashOf(pushedFields(ctx.pushedFields, record)) === link.last_pushed_hash) {
-      write.echoOf = ctx.pushedFields;
+    if (record.entity === 'product' && ctx.pushedFields && link && link.deleted_at === null && (link.last_pushed_hash || link.pushing_hash)) {
+      const hash = pushHashOf(pushedFields(ctx.pushedFields, record));
+      if (hash === link.last_pushed_hash || hash === link.pushing_hash) write.echoOf = ctx.pushedFields;
     }
     writes.push(write);
   }

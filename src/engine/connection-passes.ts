@@ -31,6 +31,9 @@ export interface ConnectionPassSpec {
   stale(db: Db): Promise<{ tenant_id: string; connection_id: string }[]>;
 }
 
+/** Connection passes (of one kind) this process runs at once. */
+const PASS_WORKERS = 2;
+
 export class ConnectionPasses {
   private readonly work = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
@@ -53,11 +56,15 @@ export class ConnectionPasses {
   /** Takes this kind's jobs in this process. */
   async startWorking(queue: PgBoss): Promise<void> {
     this.stopper = new AbortController();
-    this.workerIds.push(
-      await queue.work<ConnectionJob>(this.spec.queue, { pollingIntervalSeconds: 1, batchSize: 1 }, async ([job]) => {
-        if (job && !this.stopper.signal.aborted) await this.run(job.data);
-      }),
-    );
+    // Two workers: a pass lingers a moment after catching up (webhooks.ts settle), and one connection's
+    // pass must not hold up the deliveries of every other connection meanwhile.
+    for (let i = 0; i < PASS_WORKERS; i++) {
+      this.workerIds.push(
+        await queue.work<ConnectionJob>(this.spec.queue, { pollingIntervalSeconds: 1, batchSize: 1 }, async ([job]) => {
+          if (job && !this.stopper.signal.aborted) await this.run(job.data);
+        }),
+      );
+    }
   }
 
   /** The backlog of the connection needs a pass: a job when a queue is attached, else a pass here. */

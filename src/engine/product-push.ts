@@ -53,7 +53,9 @@ export async function loadGroup(tx: Queryable, job: PushJob): Promise<LoadedGrou
        FROM links l JOIN products p ON p.tenant_id = l.tenant_id AND p.id = l.hub_id
       WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.deleted_at IS NULL
         AND (CASE WHEN $3::text IS NULL THEN l.external_id = $4 ELSE l.parent_external_id = $3 END)
-      ORDER BY l.created_at, l.id`,
+      -- The platform's own order of the variants (productSet positions): ids grow with creation.
+      -- Link creation time is no order (a page's links share it).
+      ORDER BY length(l.external_id), l.external_id`,
     [job.tenantId, job.connectionId, job.parentExternalId, job.externalId],
   );
   return { readAt: at.rows[0]!.at, members: rows };
@@ -162,9 +164,25 @@ export async function pushTarget(deps: ContextDeps, job: PushJob, signal: AbortS
   // The same client, limiter and outbound policy as the connection's reads (pull-writes does alike). A
   // few quick retries in the client; longer outages are the outbox's retries, which free the worker.
   const ctx = buildCtx(deps, conn, { signal, budget: new RetryBudget({ maxConsecutive: 3, base: 3 }), startedAt: new Date() });
-  const result = await ops.upsertProduct(ctx, built.push);
-  await recordPushed(deps, job, group, built, result);
+  // Written before sending: the platform's webhook of this push may be applied before its answer is
+  // recorded, and must still be recognised as our echo (apply.ts). Cleared when the attempt ends.
+  await setPushingHashes(deps, job, group.members.map((m, i) => [m.link_id, built.hashes[i]!]));
+  try {
+    const result = await ops.upsertProduct(ctx, built.push);
+    await recordPushed(deps, job, group, built, result);
+  } finally {
+    await setPushingHashes(deps, job, group.members.map((m) => [m.link_id, null])).catch((err) => deps.logger.warn({ err }, 'could not clear the in-flight push hashes'));
+  }
   return { outcome: 'pushed', skus: group.members.length };
+}
+
+async function setPushingHashes(deps: ContextDeps, job: PushJob, hashes: [string, string | null][]): Promise<void> {
+  await deps.db.withTenant(job.tenantId, (tx) =>
+    tx.query(
+      `UPDATE links l SET pushing_hash = h.hash FROM jsonb_to_recordset($2::jsonb) AS h(id uuid, hash text) WHERE l.tenant_id = $1 AND l.id = h.id`,
+      [job.tenantId, JSON.stringify(hashes.map(([id, hash]) => ({ id, hash })))],
+    ),
+  );
 }
 
 async function recordPushed(deps: ContextDeps, job: PushJob, group: LoadedGroup, built: BuiltPush, result: ProductPushResult | null): Promise<void> {

@@ -203,8 +203,13 @@ export class ProductPushes {
     }
     const created = await sendPushJob(this.queue, job, send);
     if (!created && (send.delayMs === 0 || send.priority > 0)) await hurryPushJob(this.deps.db, key, send);
-    // A push due now is taken at once by this process's workers, not at their next poll.
-    if (send.delayMs === 0) for (const id of this.workerIds) this.queue.notifyWorker(id);
+    // A push is taken by this process's workers when it is due, not at their next poll (up to a second
+    // later): at once, or when its debounce ends.
+    const wake = () => {
+      if (this.queue) for (const id of this.workerIds) this.queue.notifyWorker(id);
+    };
+    if (send.delayMs === 0) wake();
+    else if (created) setTimeout(wake, send.delayMs + 5).unref();
     return created;
   }
 

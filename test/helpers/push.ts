@@ -47,7 +47,7 @@ export async function pushHarness(seed: Parameters<ShopifySandbox['seed']>[0], p
       const { rows } = await h.t.db.query<{ id: string; externalId: string; parentExternalId: string; sku: string | null; price: string }>(
         `SELECT p.id, l.external_id AS "externalId", l.parent_external_id AS "parentExternalId", coalesce(p.data->>'sku', p.sku) AS sku, p.data->>'price' AS price
            FROM links l JOIN products p ON p.id = l.hub_id
-          WHERE l.connection_id = $1 AND l.entity = 'product' AND l.deleted_at IS NULL ORDER BY l.created_at, l.id`,
+          WHERE l.connection_id = $1 AND l.entity = 'product' AND l.deleted_at IS NULL ORDER BY length(l.external_id), l.external_id`,
         [h.connectionId],
       );
       return rows;
