@@ -130,8 +130,18 @@ export const PRODUCTS_PART: HubStatementPart = {
                 group_key = coalesce(EXCLUDED.group_key, products.group_key), group_title = coalesce(EXCLUDED.group_title, products.group_title),
                 data = products.data || EXCLUDED.data, content_hash = EXCLUDED.content_hash,
                 field_meta = products.field_meta || EXCLUDED.field_meta, last_updated_by = EXCLUDED.last_updated_by,
-                -- Every write bumps the version (migration 013): a hub edit based on a read from before this pull gets a 409.
-                updated_at = now(), deleted_at = NULL, version = products.version + 1)`,
+                -- A write that changes what a client reads bumps the version (migration 013): a hub edit based
+                -- on a read from before it gets a 409. An echo or an unchanged record does not, or a merchant's
+                -- edit would be refused for a change they cannot see.
+                updated_at = now(), deleted_at = NULL,
+                version = products.version + CASE
+                  WHEN products.deleted_at IS NOT NULL
+                    OR products.data || EXCLUDED.data IS DISTINCT FROM products.data
+                    OR coalesce(EXCLUDED.sku, products.sku) IS DISTINCT FROM products.sku
+                    OR coalesce(EXCLUDED.name, products.name) IS DISTINCT FROM products.name
+                    OR coalesce(EXCLUDED.group_key, products.group_key) IS DISTINCT FROM products.group_key
+                    OR coalesce(EXCLUDED.group_title, products.group_title) IS DISTINCT FROM products.group_title
+                  THEN 1 ELSE 0 END)`,
 };
 
 export async function upsertCustomers(tx: Queryable, ctx: Ctx, writes: HubWrite<CustomerRecord>[]): Promise<HubWrite<CustomerRecord>[]> {

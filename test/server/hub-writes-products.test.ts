@@ -261,4 +261,15 @@ describe('hub write API: products', () => {
     const fresh = await updateHubProduct(h.t.db, a.id, id, { price: '18.00' }, read.version + 1);
     expect(fresh).toMatchObject({ version: read.version + 2, fields: { price: '18.00' }, fieldMeta: { price: { origin: 'hub' } } });
   });
+
+  it('store: a pull write that changes nothing a client reads (a refused field) leaves the version, so an edit in flight is not refused', async () => {
+    const id = pulled.get(2)!;
+    // customsCode is an ops field: once the hub set it, Shopify may not (its change is refused, not applied).
+    const set = await updateHubProduct(h.t.db, a.id, id, { customsCode: '6109.10' }, await versionOf(id));
+    await pull([variant(2, { customsCode: '9999.99' })]);
+    const after = (await call('GET', `/products/${id}`)).json();
+    expect(after.fields.customsCode).toBe('6109.10');
+    expect(after.version).toBe(set.version);
+    expect((await updateHubProduct(h.t.db, a.id, id, { price: '17.00' }, set.version)).version).toBe(set.version + 1);
+  });
 });
