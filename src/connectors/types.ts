@@ -263,6 +263,43 @@ export interface WebhookEvent {
   refetchGroups?: string[];
 }
 
+/**
+ * Where the connection's deliveries go. Workers need not know the server's public URL, so the receiver
+ * path (`/webhooks/<platform>/<connection id>`) is what identifies a subscription as the connection's;
+ * `callbackUrl` narrows it to one address when it is known.
+ */
+export interface WebhookTarget {
+  path: string;
+  callbackUrl?: string;
+}
+
+/**
+ * One webhook subscription of the connection. `state` is what the engine acts on: `disabled` = the
+ * platform stopped deliveries by itself (repairable), `paused` = someone at the store turned it off
+ * (reported, left alone), `active` = delivering.
+ */
+export interface WebhookSubscription {
+  id: string;
+  topic: string;
+  state: 'active' | 'paused' | 'disabled';
+  /** The platform's own word for the status (e.g. WooCommerce `disabled`). */
+  platformStatus: string;
+  /**
+   * The stream whose records the topic's deliveries carry, so that a catch-up pull reads only what was
+   * missed; null when the topic carries nothing the connector syncs (e.g. coupons); absent: unknown.
+   */
+  stream?: string | null;
+}
+
+export interface WebhookHealthReport {
+  /** Every subscription of the connection, as found before any repair. */
+  subscriptions: WebhookSubscription[];
+  /** Subscriptions found `disabled` and re-enabled. */
+  repaired: WebhookSubscription[];
+  /** Subscriptions found `disabled` that could not be re-enabled, with why (a SyncError where the platform said). */
+  failed: { subscription: WebhookSubscription; error: Error }[];
+}
+
 /** A product group (the platform's parent product) with its SKUs, as the hub wants it on the platform. */
 export interface ProductPush {
   /** The platform's parent product id when it is already linked; null creates it. */
@@ -311,6 +348,8 @@ export interface PushOps<Cfg> {
    */
   productFields?: readonly ProductField[];
   setStock?(ctx: Ctx<Cfg>, input: StockPush): Promise<void>;
+  /** The location a stock push sets when the platform reports none for the SKU (a store with one location). */
+  defaultStockLocationId?: string;
 }
 
 export interface Connector<Cfg> {
@@ -340,6 +379,14 @@ export interface Connector<Cfg> {
     secretFrom?(credentials: Record<string, unknown>): string | null;
     /** Subscribes the platform's deliveries to `callbackUrl` (idempotent). */
     register?(ctx: Ctx<Cfg>, callbackUrl: string): Promise<{ created: number; existing: number }>;
+    /**
+     * Lists the connection's subscriptions as the platform holds them and re-enables those the platform
+     * itself turned off (WooCommerce disables a webhook after consecutive failed deliveries). Only
+     * subscriptions addressed to `target` are the connection's: a store may carry other integrations'
+     * webhooks, which are neither reported nor touched. A failure to list throws (the engine records
+     * it); a failure to re-enable one subscription is reported in `failed`.
+     */
+    health?(ctx: Ctx<Cfg>, target: WebhookTarget): Promise<WebhookHealthReport>;
   };
   /** A kind for responses the status code alone misclassifies (e.g. Shopify THROTTLED inside a 200). */
   classify?(res: HttpResponse): ErrorKind | undefined;

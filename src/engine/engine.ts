@@ -18,6 +18,7 @@ import { orderStreams } from './stream-order.js';
 import { DEFAULT_SYNC_LOG_RETENTION_DAYS, startRetention } from './retention.js';
 import { ensureQueue } from './queue.js';
 import { runDueSchedules, SCHEDULE_QUEUE } from './schedules.js';
+import { DEFAULT_WEBHOOK_HEALTH_MINUTES } from './webhook-health.js';
 import { retryDeadLetters, type RetryOutcome } from './dead-letter-retry.js';
 import { type Received, receiveWebhook } from './webhooks.js';
 import { pullWritePasses, webhookPasses } from './background-passes.js';
@@ -48,9 +49,12 @@ export interface EngineOptions extends Omit<ContextDeps, 'limiters'> {
   productPush?: ProductPushOptions;
   /** Days the audit trail (sync_log) is kept; older lines are deleted daily (retention.ts). Default 30. */
   syncLogRetentionDays?: number;
+  /** Minutes between checks of a connection's webhook subscriptions (webhook-health.ts). Default 15. */
+  webhookHealthEveryMinutes?: number;
 }
 
-export type TriggerKind = 'api' | 'cli' | 'schedule' | 'webhook' | 'staleness';
+/** Why a run was started; `webhook-repair` is the catch-up pull after disabled webhooks were re-enabled. */
+export type TriggerKind = 'api' | 'cli' | 'schedule' | 'webhook' | 'staleness' | 'webhook-repair';
 
 export interface TriggerRequest {
   tenantId: string;
@@ -77,6 +81,8 @@ export class Engine {
   readonly owner: string;
   readonly deps: ContextDeps;
   readonly leaseMs: number;
+  /** How long a connection's webhook check holds before the schedule tick checks it again. */
+  readonly webhookHealthIntervalMs: number;
   private readonly retentionDays: number;
   private readonly opts: Required<Pick<EngineOptions, 'autoMinIntervalMs' | 'manualMinIntervalMs' | 'defaultDeadlineMs' | 'staleQueuedMs' | 'concurrency'>>;
   private readonly pullOptions: PullOptions;
@@ -105,6 +111,7 @@ export class Engine {
     this.deps.enqueueProductPushes ??= (tenantId, productIds, opts) => this.productPushes.enqueue(tenantId, productIds, opts);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.retentionDays = options.syncLogRetentionDays ?? DEFAULT_SYNC_LOG_RETENTION_DAYS;
+    this.webhookHealthIntervalMs = (options.webhookHealthEveryMinutes ?? DEFAULT_WEBHOOK_HEALTH_MINUTES) * 60_000;
     this.opts = {
       autoMinIntervalMs: options.autoMinIntervalMs ?? 5 * 60_000,
       manualMinIntervalMs: options.manualMinIntervalMs ?? 0,

@@ -1,9 +1,11 @@
 // Scheduled pulls. One cluster-wide tick (a pg-boss cron job, so exactly one worker runs it each
 // minute however many there are) triggers every scheduled stream whose last attempt is older than
 // its connection's interval. Triggers go through the engine as automatic ones, so single-flight
-// applies: a stream still running is not started twice.
+// applies: a stream still running is not started twice. The same tick then checks the webhook
+// subscriptions that are due (webhook-health.ts), so no second timer polls the platforms.
 import type { Engine, TriggerResult } from './engine.js';
 import type { SyncSchedule } from '../store/connections.js';
+import { checkDueWebhookHealth } from './webhook-health.js';
 
 export const SCHEDULE_QUEUE = 'sync-schedule-tick';
 
@@ -38,5 +40,8 @@ export async function runDueSchedules(engine: Engine): Promise<ScheduleTickResul
       results.push({ connection: c.id, created: 0, active: 0, throttled: 0, error: (err as Error).message });
     }
   }
+  // After the scheduled triggers, which are database work only: a slow store's webhook check must not
+  // delay them. It records its own failures on the connection and never throws.
+  await checkDueWebhookHealth(engine);
   return results;
 }

@@ -15,6 +15,32 @@ export interface SyncSchedule {
   streams?: string[];
 }
 
+/**
+ * What the last check of the connection's webhook subscriptions found (engine/webhook-health.ts). A
+ * platform that stops delivering (WooCommerce disables a webhook after failed deliveries) says nothing,
+ * so this is where an operator sees it happened and what was done about it.
+ */
+export interface WebhookHealth {
+  /** When the last check ran, whether it succeeded or not. */
+  checkedAt: string;
+  /** The connection's subscriptions the platform listed; null when the check failed. */
+  subscriptions: number | null;
+  /** Topics the platform had disabled, as found by the last check (before re-enabling them). */
+  disabledTopics: string[];
+  /** Topics paused at the store: reported, never turned back on. */
+  pausedTopics: string[];
+  /** Topics the last check found disabled and could not re-enable (why: `error`). */
+  unrepairedTopics: string[];
+  /** The last time disabled subscriptions were re-enabled; kept by later checks until the next repair. */
+  repairedAt: string | null;
+  /** What was re-enabled at `repairedAt`. */
+  repairedTopics: string[];
+  /** The runs of the incremental pull started at `repairedAt` to read what the store did not deliver. */
+  catchUpRunIds: string[];
+  /** Why the last check, a re-enable or the catch-up pull failed; null when nothing did. */
+  error: { code: string; message: string } | null;
+}
+
 export interface ConnectionView {
   id: string;
   platform: string;
@@ -25,6 +51,8 @@ export interface ConnectionView {
   schedule: SyncSchedule | null;
   hasCredentials: boolean;
   webhookSecretSet: boolean;
+  /** Null until the engine first checked the connection's webhooks (connectors that cannot be checked: always). */
+  webhookHealth: WebhookHealth | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,11 +68,12 @@ interface ConnectionRow {
   status: ConnectionStatus;
   status_reason: string | null;
   schedule: SyncSchedule | null;
+  webhook_health: WebhookHealth | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, tenant_id, platform, name, settings, credentials_enc, webhook_secret_enc, status, status_reason, schedule, created_at, updated_at';
+const COLUMNS = 'id, tenant_id, platform, name, settings, credentials_enc, webhook_secret_enc, status, status_reason, schedule, webhook_health, created_at, updated_at';
 
 /**
  * The associated data binding a secret to its connection row and field. It names the id in its
@@ -66,6 +95,7 @@ function toView(r: ConnectionRow): ConnectionView {
     schedule: r.schedule,
     hasCredentials: r.credentials_enc.length > 0,
     webhookSecretSet: r.webhook_secret_enc !== null,
+    webhookHealth: r.webhook_health,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -214,4 +244,41 @@ export async function loadConnectionSecrets(
       `the stored credentials of connection ${id.toLowerCase()} cannot be decrypted with this server's master key: set them again (PATCH credentials and webhookSecret)`,
     );
   }
+}
+
+/** A connection whose webhook check this worker claimed. */
+export interface ClaimedWebhookCheck {
+  id: string;
+  tenantId: string;
+  platform: string;
+  previous: WebhookHealth | null;
+}
+
+/**
+ * Claims up to `limit` webhook checks that are due — active connections of `platforms` not checked for
+ * `intervalMs`, the longest unchecked first — by stamping them in one statement. Rows another worker is
+ * claiming are skipped (SKIP LOCKED) and, once it commits, no longer due: however many workers run the
+ * tick, each connection is checked by one of them per interval, by the database's clock. A cross-tenant
+ * maintenance query, like the schedule tick's (run as the owner, outside row-level security).
+ */
+export async function claimWebhookChecks(db: Queryable, platforms: string[], intervalMs: number, limit: number): Promise<ClaimedWebhookCheck[]> {
+  if (platforms.length === 0) return [];
+  const { rows } = await db.query<{ id: string; tenant_id: string; platform: string; webhook_health: WebhookHealth | null }>(
+    `UPDATE connections c SET webhook_checked_at = now()
+      WHERE c.id IN (
+        SELECT id FROM connections
+         WHERE platform = ANY($1::text[]) AND status = 'active'
+           AND (webhook_checked_at IS NULL OR webhook_checked_at <= now() - $2::float8 * interval '1 millisecond')
+         ORDER BY webhook_checked_at NULLS FIRST, id
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+      RETURNING c.id, c.tenant_id, c.platform, c.webhook_health`,
+    [platforms, intervalMs, limit],
+  );
+  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, platform: r.platform, previous: r.webhook_health })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Stores what a webhook check found; `updated_at` stays the time of the last edit by a person. */
+export async function recordWebhookHealth(tx: Queryable, tenantId: string, id: string, health: WebhookHealth): Promise<void> {
+  await tx.query('UPDATE connections SET webhook_health = $3::jsonb WHERE tenant_id = $1 AND id = $2', [tenantId, id, JSON.stringify(health)]);
 }

@@ -8,7 +8,9 @@ import type { Connector } from '../types.js';
 import { classifyWoo, wooHeaders } from './api.js';
 import { wooBaseUrl, wooConfig, type WooConfig } from './config-merged.js';
 import { setWooStock, upsertWooProduct, WOO_PUSHED_FIELDS } from './push.js';
+import { WOO_LOCATION } from './mapping.js';
 import { customersStream, ordersStream, productsStream } from './streams.js';
+import { wooWebhookHealth } from './webhook-health.js';
 import { mapWooWebhook, parseWooWebhook, verifyWooWebhook } from './webhooks.js';
 
 /** Requests in flight per store: slow shared hosting answers one request in seconds (sheet: 1-2). */
@@ -21,13 +23,15 @@ export const wooConnector: Connector<WooConfig> = {
   defaultHeaders: wooHeaders,
   rateLimit: () => new ConcurrencyCap({ max: WOO_MAX_IN_FLIGHT }),
   streams: [customersStream, productsStream, ordersStream],
-  push: { upsertProduct: upsertWooProduct, setStock: setWooStock, productFields: WOO_PUSHED_FIELDS },
+  push: { upsertProduct: upsertWooProduct, setStock: setWooStock, productFields: WOO_PUSHED_FIELDS, defaultStockLocationId: WOO_LOCATION },
   webhooks: {
     verify: verifyWooWebhook,
     parse: parseWooWebhook,
     toRecords: (event) => mapWooWebhook(event),
     // The connection's webhook secret when set; else the one the credentials may carry (config.ts).
     secretFrom: (credentials) => (typeof credentials.webhookSecret === 'string' && credentials.webhookSecret !== '' ? credentials.webhookSecret : null),
+    // The store disables a webhook after consecutive failed deliveries and never says so (webhook-health.ts).
+    health: wooWebhookHealth,
   },
   classify: classifyWoo,
 };

@@ -28,6 +28,22 @@ const schedule = z
   })
   .describe('scheduled pulls: every N minutes, incremental by default, every stream unless listed');
 
+const topics = z.array(z.string());
+const webhookHealth = z
+  .object({
+    checkedAt: z.string().describe('when the last check ran'),
+    subscriptions: z.number().int().nullable().describe("the connection's subscriptions the platform listed; null when the check failed"),
+    disabledTopics: topics.describe('topics the platform had disabled, as the last check found them (before re-enabling)'),
+    pausedTopics: topics.describe('topics paused at the store: reported, never turned back on'),
+    unrepairedTopics: topics.describe('topics found disabled that could not be re-enabled (see error)'),
+    repairedAt: z.string().nullable().describe('the last time disabled subscriptions were re-enabled'),
+    repairedTopics: topics.describe('what was re-enabled at repairedAt'),
+    catchUpRunIds: z.array(z.string()).describe('runs of the incremental pull started at repairedAt to read what was not delivered'),
+    error: z.object({ code: z.string(), message: z.string() }).nullable().describe('why the last check, a re-enable or the catch-up pull failed'),
+  })
+  .nullable()
+  .describe("the last check of the connection's webhook subscriptions; null until checked (only platforms that can be checked, e.g. WooCommerce)");
+
 const connectionView = z.object({
   id: z.string(),
   platform: z.string(),
@@ -38,6 +54,7 @@ const connectionView = z.object({
   schedule: schedule.nullable(),
   hasCredentials: z.boolean(),
   webhookSecretSet: z.boolean(),
+  webhookHealth,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
