@@ -29,6 +29,13 @@ export function httpUrl(what: string) {
 /** Every connector accepts this override so it can talk to a sandbox or a staging host (DESIGN.md 6). */
 export const baseUrl = httpUrl('baseUrl').optional();
 
+/**
+ * Where the hub's stock is set on a storefront with several locations (a Shopify location gid, an eMAG
+ * warehouse id). Without it, a push sets the one location the platform reports for the SKU, or the
+ * connector's default; a SKU stocked at several locations needs it (engine/stock-push.ts).
+ */
+export const stockLocationId = z.string().trim().min(1).max(255).optional();
+
 /** A required secret. Messages never include the value. */
 export function secret(what: string) {
   return z.string({ error: `${what} is required` }).min(1, { error: `${what} must not be empty` });

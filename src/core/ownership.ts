@@ -75,6 +75,17 @@ export const PLATFORM_FIELDS: Readonly<Record<Platform, readonly ProductField[]>
   ],
 };
 
+/**
+ * Where the hub's stock comes from (DESIGN.md 5.6): a merchant's edit in the hub and the JTL-FFN
+ * warehouses. A level any other platform reports is what that channel shows; it is stored for reading,
+ * never pushed, and a change of it after our push is refused and re-asserted by the next push.
+ */
+export const STOCK_AUTHORITIES: readonly Origin[] = ['hub', 'jtl-ffn'];
+
+export function isStockAuthority(origin: string): boolean {
+  return (STOCK_AUTHORITIES as readonly string[]).includes(origin);
+}
+
 export function canHold(origin: Origin, field: ProductField): boolean {
   return origin === 'hub' || PLATFORM_FIELDS[origin].includes(field);
 }

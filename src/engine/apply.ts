@@ -10,7 +10,8 @@ import { pushedFields, pushHashOf } from '../core/push-hash.js';
 import { recordKey } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
 import type { ContextDeps } from './run-context.js';
-import { type HubStatementPart, type HubWrite, prepareProducts, PRODUCTS_PART, upsertCatalogItems, upsertCustomers, upsertOrders, upsertStockLevels } from './hub-writes.js';
+import { type HubStatementPart, type HubWrite, prepareProducts, PRODUCTS_PART, upsertCatalogItems, upsertCustomers, upsertOrders } from './hub-writes.js';
+import { upsertStockLevels } from './stock-levels.js';
 
 export interface ApplyContext {
   tenantId: string;
@@ -33,7 +34,7 @@ export interface ApplyResult {
   unchanged: number;
   /** Records that are valid but cannot be placed (e.g. stock for a SKU the hub does not know). */
   rejected: { record: CanonicalRecord; reason: string }[];
-  /** Hub products whose fields this apply changed: to be pushed to their other platforms once committed. */
+  /** Hub products whose fields (or, from a stock authority, stock) this apply changed: to be pushed to their other platforms once committed. */
   changedProducts: Set<string>;
   /** Hub products the origin tried to change in fields it may not write: the hub value is pushed back to it. */
   reassertProducts: Set<string>;
@@ -124,6 +125,7 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     case 'stock_level': {
       const placed = await upsertStockLevels(tx, ctx, writes as HubWrite<StockLevelRecord>[]);
       result.rejected.push(...placed.rejected);
+      for (const id of placed.changedProducts) result.changedProducts.add(id);
       written = placed.written;
       break;
     }

@@ -3,7 +3,7 @@
 // Products are the exception: their rows are written by the statement that writes the links and the
 // audit log (apply.ts), which saves a statement and a payload per page of a catalog import.
 import { timeOrderedUuid } from '../core/ids.js';
-import type { CatalogItemRecord, CustomerRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../core/records.js';
+import type { CatalogItemRecord, CustomerRecord, OrderRecord, ProductRecord } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
 import { mergeProductWrites, type PageMerge } from './product-merge.js';
 
@@ -200,63 +200,6 @@ export async function upsertCatalogItems(tx: Queryable, ctx: Ctx, writes: HubWri
   const idByExternal = new Map(ids.map((r) => [r.external_id, r.id]));
   for (const w of writes) w.hubId = idByExternal.get(w.record.externalId) ?? w.hubId;
   return writes;
-}
-
-export async function upsertStockLevels(
-  tx: Queryable,
-  ctx: Ctx,
-  writes: HubWrite<StockLevelRecord>[],
-): Promise<{ written: HubWrite<StockLevelRecord>[]; rejected: { record: StockLevelRecord; reason: string }[] }> {
-  // A stock level belongs to the hub product its SKU-level record is linked to on this connection,
-  // whether or not that product has a SKU (SKU-less variants are common). The stored `sku` is a copy
-  // of the product's, for reading.
-  const productIds = [...new Set(writes.map((w) => w.record.productExternalId))];
-  const { rows } = await tx.query<{ external_id: string; product_id: string; sku: string | null }>(
-    `SELECT l.external_id, p.id AS product_id, p.sku FROM links l JOIN products p ON p.id = l.hub_id
-      WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.external_id = ANY($3::text[])
-        AND l.deleted_at IS NULL`,
-    [ctx.tenantId, ctx.connectionId, productIds],
-  );
-  const product = new Map(rows.map((r) => [r.external_id, r]));
-  const written: HubWrite<StockLevelRecord>[] = [];
-  const rejected: { record: StockLevelRecord; reason: string }[] = [];
-  const payload = [];
-  for (const w of writes) {
-    const p = product.get(w.record.productExternalId);
-    if (!p) {
-      rejected.push({
-        record: w.record,
-        reason: `stock at ${w.record.locationId} for ${w.record.productExternalId}, which no live product of this connection is linked to (its product record was not pulled, was refused, or was deleted)`,
-      });
-      continue;
-    }
-    written.push(w);
-    payload.push({
-      product_id: p.product_id,
-      sku: p.sku ?? w.record.sku ?? null,
-      location_id: w.record.locationId,
-      available: w.record.available,
-      // Absent = not reported (a Shopify stock webhook carries `available` only): the stored value stays.
-      reserved: w.record.reserved ?? null,
-      announced: w.record.announced ?? null,
-      hash: w.hash,
-    });
-  }
-  if (payload.length === 0) return { written, rejected };
-  const { rows: ids } = await tx.query<{ id: string; product_id: string; location_id: string }>(
-    `INSERT INTO stock_levels (tenant_id, product_id, sku, location_id, available, reserved, announced, content_hash)
-     SELECT $1, r.product_id, r.sku, r.location_id, r.available, coalesce(r.reserved, s.reserved, 0), coalesce(r.announced, s.announced, 0), r.hash
-       FROM jsonb_to_recordset($2::jsonb) AS r(product_id uuid, sku text, location_id text, available int, reserved int, announced int, hash text)
-       LEFT JOIN stock_levels s ON s.tenant_id = $1 AND s.product_id = r.product_id AND s.location_id = r.location_id
-     ON CONFLICT (tenant_id, product_id, location_id) DO UPDATE
-        SET sku = EXCLUDED.sku, available = EXCLUDED.available,
-            reserved = EXCLUDED.reserved, announced = EXCLUDED.announced, content_hash = EXCLUDED.content_hash, updated_at = now()
-     RETURNING id, product_id, location_id`,
-    [ctx.tenantId, json(payload)],
-  );
-  const idOf = new Map(ids.map((r) => [`${r.product_id}@${r.location_id}`, r.id]));
-  for (const [i, w] of written.entries()) w.hubId = idOf.get(`${payload[i]!.product_id}@${payload[i]!.location_id}`) ?? null;
-  return { written: written.filter((w) => w.hubId), rejected };
 }
 
 export async function upsertOrders(tx: Queryable, ctx: Ctx, writes: HubWrite<OrderRecord>[]): Promise<HubWrite<OrderRecord>[]> {

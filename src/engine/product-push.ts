@@ -23,6 +23,7 @@ import type { ProductField } from '../core/records.js';
 import { RetryBudget } from '../core/retry-budget.js';
 import type { Queryable } from '../store/db.js';
 import { pushKey, type PushJob } from './push-jobs.js';
+import { planStockPush, recordStockPushed, setPushingStock, type StockSend, stockProblemsError } from './stock-push.js';
 import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
 
 interface Member {
@@ -146,33 +147,56 @@ export function buildPush(members: Member[], fields: readonly ProductField[] = P
 export type PushOutcome = { outcome: 'nothing' } | { outcome: 'unchanged' | 'pushed'; skus: number };
 
 /**
- * Pushes the job's target once. Throws what the platform or the connection threw (SyncError): the
- * caller decides between a retry and a dead letter (recordPushFailure).
+ * Pushes the job's target once: the product fields (upsertProduct) when they changed, then the stock
+ * (stock-push.ts) where the platform does not hold the hub's. Throws what the platform or the
+ * connection threw (SyncError): the caller decides between a retry and a dead letter (recordPushFailure).
+ * What was sent before a failure is recorded, so the retry does not send it again.
  */
 export async function pushTarget(deps: ContextDeps, job: PushJob, signal: AbortSignal): Promise<PushOutcome> {
   const group = await deps.db.withTenant(job.tenantId, (tx) => loadGroup(tx, job));
   if (group.members.length === 0) return { outcome: 'nothing' }; // unlinked or deleted since it was queued
   const conn = await loadConnectionForSync(deps, job.tenantId, job.connectionId);
   const ops = conn.connector.push;
-  if (!ops?.upsertProduct) return { outcome: 'nothing' };
-  const built = buildPush(group.members, ops.productFields);
-  const changed = group.members.filter((m, i) => m.last_pushed_hash !== built.hashes[i]);
-  if (changed.length === 0) {
-    await recordPushed(deps, job, group, built, null);
+  if (!ops?.upsertProduct && !ops?.setStock) return { outcome: 'nothing' };
+  const built = ops.upsertProduct ? buildPush(group.members, ops.productFields) : null;
+  const changed = built ? group.members.filter((m, i) => m.last_pushed_hash !== built.hashes[i]) : [];
+  const target = { platform: conn.platform, stockLocationId: (conn.config as { stockLocationId?: string }).stockLocationId, defaultStockLocationId: ops.defaultStockLocationId };
+  const stock = ops.setStock
+    ? await deps.db.withTenant(job.tenantId, (tx) => planStockPush(tx, job, group.members.map((m) => m.link_id), target))
+    : { sends: [], problems: [] };
+  if (changed.length === 0 && stock.sends.length === 0 && stock.problems.length === 0) {
+    await recordPushed(deps, job, group, built, null, [], true);
     return { outcome: 'unchanged', skus: group.members.length };
   }
   // The same client, limiter and outbound policy as the connection's reads (pull-writes does alike). A
   // few quick retries in the client; longer outages are the outbox's retries, which free the worker.
   const ctx = buildCtx(deps, conn, { signal, budget: new RetryBudget({ maxConsecutive: 3, base: 3 }), startedAt: new Date() });
-  // Written before sending: the platform's webhook of this push may be applied before its answer is
-  // recorded, and must still be recognised as our echo (apply.ts). Cleared when the attempt ends.
-  await setPushingHashes(deps, job, group.members.map((m, i) => [m.link_id, built.hashes[i]!]));
-  try {
-    const result = await ops.upsertProduct(ctx, built.push);
-    await recordPushed(deps, job, group, built, result);
-  } finally {
-    await setPushingHashes(deps, job, group.members.map((m) => [m.link_id, null])).catch((err) => deps.logger.warn({ err }, 'could not clear the in-flight push hashes'));
+  let result: ProductPushResult | null = null;
+  if (changed.length > 0 && built) {
+    // Written before sending: the platform's webhook of this push may be applied before its answer is
+    // recorded, and must still be recognised as our echo (apply.ts). Cleared when the attempt ends.
+    await setPushingHashes(deps, job, group.members.map((m, i) => [m.link_id, built.hashes[i]!]));
+    try {
+      result = await ops.upsertProduct!(ctx, built.push);
+    } finally {
+      await setPushingHashes(deps, job, group.members.map((m) => [m.link_id, null])).catch((err) => deps.logger.warn({ err }, 'could not clear the in-flight push hashes'));
+    }
   }
+  const sent: StockSend[] = [];
+  let failure: unknown;
+  if (stock.sends.length > 0) await deps.db.withTenant(job.tenantId, (tx) => setPushingStock(tx, job, stock.sends, []));
+  try {
+    for (const s of stock.sends) {
+      await ops.setStock!(ctx, s);
+      sent.push(s);
+    }
+  } catch (err) {
+    failure = err;
+  }
+  await recordPushed(deps, job, group, built, result, sent, failure === undefined && stock.problems.length === 0);
+  if (stock.sends.length > 0) await deps.db.withTenant(job.tenantId, (tx) => setPushingStock(tx, job, null, stock.sends.map((x) => x.linkId)));
+  if (failure !== undefined) throw failure;
+  if (stock.problems.length > 0) throw stockProblemsError(stock.problems);
   return { outcome: 'pushed', skus: group.members.length };
 }
 
@@ -185,17 +209,29 @@ async function setPushingHashes(deps: ContextDeps, job: PushJob, hashes: [string
   );
 }
 
-async function recordPushed(deps: ContextDeps, job: PushJob, group: LoadedGroup, built: BuiltPush, result: ProductPushResult | null): Promise<void> {
+/**
+ * `answered`: the push did all it had to. Only then are the target's requests cleared and its push dead
+ * letters resolved; after a partial push, what was sent is recorded and the rest stays pending.
+ */
+async function recordPushed(
+  deps: ContextDeps,
+  job: PushJob,
+  group: LoadedGroup,
+  built: BuiltPush | null,
+  result: ProductPushResult | null,
+  stockSent: StockSend[],
+  answered: boolean,
+): Promise<void> {
   const { members, readAt } = group;
   const ids = [...new Set(members.map((m) => m.hub_id))];
   const returned = new Map((result?.skus ?? []).map((s) => [s.externalId, s.platformIds]));
   const rows = members.map((m, i) => ({
     link_id: m.link_id,
     hub_id: m.hub_id,
-    hash: built.hashes[i],
+    hash: built ? built.hashes[i] : m.last_pushed_hash,
     platform_ids: returned.get(m.external_id) ?? {},
     // Only what was sent and differs from the previous push is a change worth a log line.
-    changes: result && m.last_pushed_hash !== built.hashes[i] ? Object.fromEntries(Object.entries(built.sent[i]!).map(([k, v]) => [k, { new: v }])) : null,
+    changes: result && built && m.last_pushed_hash !== built.hashes[i] ? Object.fromEntries(Object.entries(built.sent[i]!).map(([k, v]) => [k, { new: v }])) : null,
   }));
   await deps.db.withTenant(job.tenantId, async (tx) => {
     await tx.query(`SELECT id FROM products WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [job.tenantId, ids]);
@@ -203,12 +239,14 @@ async function recordPushed(deps: ContextDeps, job: PushJob, group: LoadedGroup,
       `WITH r AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(link_id uuid, hub_id uuid, hash text, platform_ids jsonb, changes jsonb)),
             l AS (UPDATE links l SET last_pushed_hash = r.hash, platform_ids = l.platform_ids || r.platform_ids,
                          last_pushed_at = CASE WHEN $5 THEN now() ELSE l.last_pushed_at END,
-                         push_requested_at = CASE WHEN l.push_requested_at <= $4::timestamptz THEN NULL ELSE l.push_requested_at END
+                         push_requested_at = CASE WHEN $6 AND l.push_requested_at <= $4::timestamptz THEN NULL ELSE l.push_requested_at END
                     FROM r WHERE l.tenant_id = $1 AND l.id = r.link_id RETURNING l.id)
        INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, direction, origin, action, changes)
        SELECT $1, 'product', r.hub_id, $3, 'push', 'hub', 'update', r.changes FROM r WHERE r.changes IS NOT NULL`,
-      [job.tenantId, JSON.stringify(rows), job.connectionId, readAt, result !== null],
+      [job.tenantId, JSON.stringify(rows), job.connectionId, readAt, result !== null, answered],
     );
+    await recordStockPushed(tx, job, stockSent);
+    if (!answered) return;
     // The platform now holds the hub's state of these SKUs: an earlier refusal no longer stands.
     await tx.query(
       `UPDATE dead_letters SET status = 'resolved', resolved_at = now()

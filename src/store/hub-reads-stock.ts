@@ -1,8 +1,9 @@
 // Stock levels as the read API shows them: one row per product (SKU) and location, in id order.
 //
 // A reorder point is an ops field of the product (products.data.reorderPoint, set from the hub or an
-// ops platform), not of a location: a product is below it when its available stock summed over all
-// its locations is less than it. Products without one are never below.
+// ops platform), not of a location: a product is below it when its hub stock (the levels set in the hub
+// or reported by JTL-FFN, summed) is less than it; a product without hub stock is measured by what its
+// channels report, summed. Products without a reorder point are never below.
 import type { Queryable } from './db.js';
 import { isoSql, type JsonPage, pageSql, queryPage, Where } from './hub-reads.js';
 
@@ -14,6 +15,8 @@ export interface StockView {
   sku: string | null;
   productName: string | null;
   locationId: string;
+  origin: string;
+  connectionId: string | null;
   available: number;
   reserved: number;
   announced: number;
@@ -30,7 +33,9 @@ export interface StockFilter {
 /** Products (alias r) of the tenant with a reorder point above their total available stock. */
 const BELOW_REORDER = `SELECT r.id FROM products r
   WHERE r.tenant_id = $2 AND r.deleted_at IS NULL AND jsonb_typeof(r.data->'reorderPoint') = 'number'
-    AND (SELECT coalesce(sum(x.available), 0) FROM stock_levels x WHERE x.tenant_id = $2 AND x.product_id = r.id) < (r.data->>'reorderPoint')::numeric`;
+    AND coalesce(
+          (SELECT sum(x.available) FROM stock_levels x WHERE x.tenant_id = $2 AND x.product_id = r.id AND x.origin IN ('hub', 'jtl-ffn')),
+          (SELECT sum(x.available) FROM stock_levels x WHERE x.tenant_id = $2 AND x.product_id = r.id), 0) < (r.data->>'reorderPoint')::numeric`;
 
 export async function listStock(tx: Queryable, tenantId: string, f: StockFilter & { limit: number; afterId?: string | null }): Promise<JsonPage> {
   // Stock of a product that was deleted is not listed; rows stored before their product was linked are.
@@ -55,6 +60,7 @@ export async function listStock(tx: Queryable, tenantId: string, f: StockFilter 
   if (f.afterId) w.add(`s.id > ${w.param(f.afterId)}::uuid`);
   const item = `json_build_object(
     'id', s.id, 'productId', s.product_id, 'sku', coalesce(p.data->>'sku', p.sku, s.sku), 'productName', p.name, 'locationId', s.location_id,
+    'origin', s.origin, 'connectionId', s.connection_id,
     'available', s.available, 'reserved', s.reserved, 'announced', s.announced,
     'reorderPoint', CASE WHEN jsonb_typeof(p.data->'reorderPoint') = 'number' THEN p.data->'reorderPoint' END,
     'updatedAt', ${isoSql('s.updated_at')})`;

@@ -27,7 +27,7 @@ export const emagConnector: Connector<EmagConfig> = {
     }),
   streams: [offersStream, ordersStream],
   // An offer save writes the price and the status (active or not); nothing else of the product.
-  push: { setStock: setEmagStock, upsertProduct: upsertEmagOffers, productFields: ['price', 'isActive'] },
+  push: { setStock: setEmagStock, upsertProduct: upsertEmagOffers, productFields: ['price', 'isActive'], defaultStockLocationId: '1' },
   classify: classifyEmag,
   observeRateLimit: observeEmag,
 };

@@ -1,19 +1,25 @@
-// GET /api/v1/stock: stock levels per product (SKU) and location, in id order.
+// GET /api/v1/stock: stock levels per product (SKU), source and location, in id order.
+// PUT /api/v1/products/:id/stock: the hub's own level of a product at a location; the product is then
+// pushed to its storefronts (stock flows only from the hub and JTL-FFN, core/ownership.ts).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SyncError } from '../../core/errors.js';
+import { enqueueProductPushes, type PushOutbox } from '../../engine/product-pushes.js';
 import type { Db } from '../../store/db.js';
+import { setHubStock, StockSetInput } from '../../store/hub-writes-stock.js';
 import { decodeIdCursor, hubRecordExists } from '../../store/hub-reads.js';
 import { listStock } from '../../store/hub-reads-stock.js';
-import { errorResponses, pageOf, pageQuery, sendJsonPage, uuid } from '../schemas.js';
+import { errorResponses, idParams, pageOf, pageQuery, sendJsonPage, uuid } from '../schemas.js';
 
 const stockView = z.object({
   id: z.string(),
   productId: z.string().nullable(),
   sku: z.string().nullable().describe("the product's SKU; null for a variant without one"),
   productName: z.string().nullable(),
-  locationId: z.string().describe('the location or warehouse id on the platform that reported the stock'),
+  locationId: z.string().describe('the location or warehouse id on the platform that reported the stock ("hub" or another id for levels set in the hub)'),
+  origin: z.string().describe("who reported it: 'hub' and 'jtl-ffn' levels are the hub's stock (pushed to the storefronts); a storefront's or marketplace's level is what that channel shows"),
+  connectionId: z.string().nullable().describe('the connection that reported it; null for a level set in the hub'),
   available: z.number(),
   reserved: z.number(),
   announced: z.number(),
@@ -33,7 +39,13 @@ const listQuery = pageQuery.extend({
     .describe("true: only products whose available stock summed over their locations is below the product's reorder point; false: the others"),
 });
 
-export function stockRoutes(app: FastifyInstance, deps: { db: Db }): void {
+const hubStock = z.object({
+  productId: z.string(),
+  available: z.number().describe("the hub's stock: the sum of the levels below, what the storefronts are sent"),
+  levels: z.array(z.object({ locationId: z.string(), origin: z.string(), available: z.number(), reserved: z.number(), announced: z.number(), updatedAt: z.string() })),
+});
+
+export function stockRoutes(app: FastifyInstance, deps: { db: Db; engine?: PushOutbox }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/stock',
@@ -55,6 +67,30 @@ export function stockRoutes(app: FastifyInstance, deps: { db: Db }): void {
         return listStock(tx, tenantId, { ...filter, limit, afterId });
       });
       return sendJsonPage(reply, page);
+    },
+  );
+
+  r.put(
+    '/products/:id/stock',
+    {
+      schema: {
+        tags: ['stock'],
+        summary: "Set the hub's stock of a product at a location (absolute)",
+        description:
+          "The hub and JTL-FFN are the sources of stock: the product's storefronts (Shopify, WooCommerce, eMAG) are then sent the sum of the hub's and JTL-FFN's levels. " +
+          "A storefront's own change of its level is not taken into the hub: it is logged as refused and the next push sets it back.",
+        params: idParams,
+        body: StockSetInput,
+        response: { 200: hubStock, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const stock = await setHubStock(deps.db, request.tenantId, request.params.id, request.body);
+      // After the commit, as a product edit: the push reads the stock this request left.
+      if (deps.engine) {
+        await enqueueProductPushes(deps.engine, request.tenantId, [request.params.id]).catch((err) => request.log.warn({ err, productId: request.params.id }, 'could not queue the product push'));
+      }
+      return stock;
     },
   );
 }
