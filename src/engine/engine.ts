@@ -357,6 +357,7 @@ export class Engine {
       }
       await this.webhooks.redispatchStale();
       await this.pullWrites.redispatchStale();
+      await this.productPushes.redispatchStale();
     };
     this.sweeper = setInterval(() => void redispatch().catch((err) => this.deps.logger.warn({ err }, 're-dispatch pass failed')), Math.max(100, Math.floor(this.leaseMs / 2)));
     void redispatch().catch((err) => this.deps.logger.warn({ err }, 're-dispatch pass failed'));

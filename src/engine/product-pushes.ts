@@ -18,7 +18,7 @@ import { nextDelay } from '../core/retry.js';
 import { Platform } from '../core/records.js';
 import { asSyncError, pushTarget, recordPushFailure } from './product-push.js';
 import { pushStatusOf, type PushTargetStatus } from './push-status.js';
-import { ensurePushQueue, hurryPushJob, insertPushJobs, otherPushActive, PRODUCT_PUSH_QUEUE, pushKey, type PushJob, sendPushJob } from './push-jobs.js';
+import { ensurePushQueue, hurryPushJob, insertPushJobs, otherPushActive, PRODUCT_PUSH_QUEUE, pushKey, type PushJob, queuedPushKeys, sendPushJob } from './push-jobs.js';
 import type { ContextDeps } from './run-context.js';
 
 export interface ProductPushOptions {
@@ -211,6 +211,35 @@ export class ProductPushes {
     if (send.delayMs === 0) wake();
     else if (created) setTimeout(wake, send.delayMs + 5).unref();
     return created;
+  }
+
+  /**
+   * Queues a job for targets that wait for a push no job will make: the process that marked them ended
+   * between its commit and the queueing (a crash), or had no queue and deferred them. A target whose
+   * push was dead-lettered is left alone (it waits for a new change or a manual sync), and so is one
+   * with a job of its key in the queue. A system query across tenants, like the other re-dispatches.
+   */
+  async redispatchStale(staleMs = Math.max(30_000, this.options.debounceMs * 10), limit = 200): Promise<number> {
+    if (!this.queue) return 0;
+    const { rows } = await this.deps.db.query<TargetRow & { tenant_id: string }>(
+      `SELECT l.tenant_id, l.hub_id, l.connection_id, c.platform, l.external_id, l.parent_external_id
+         FROM links l JOIN connections c ON c.id = l.connection_id AND c.status <> 'disabled' AND c.platform = ANY($1::text[])
+        WHERE l.push_requested_at < now() - $2::float8 * interval '1 millisecond' AND l.deleted_at IS NULL AND l.entity = 'product'
+          AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.tenant_id = l.tenant_id AND d.connection_id = l.connection_id
+                             AND d.kind = 'push' AND d.status = 'open' AND d.external_id = l.external_id)
+        ORDER BY l.push_requested_at LIMIT $3`,
+      [pushPlatforms(this.deps), staleMs, limit],
+    );
+    const jobs = new Map(rows.map((t) => {
+      const job = jobOf(t.tenant_id, t);
+      return [pushKey(job), job] as const;
+    }));
+    if (jobs.size === 0) return 0;
+    const queued = new Set(await queuedPushKeys(this.deps.db, [...jobs.keys()]));
+    const orphans = [...jobs.entries()].filter(([key]) => !queued.has(key)).map(([, job]) => job);
+    await insertPushJobs(this.queue, orphans, { delayMs: 0, priority: 0 });
+    if (orphans.length > 0) this.deps.logger.info({ targets: orphans.length }, 'product pushes waiting without a job: queued');
+    return orphans.length;
   }
 
   /** The body of a job: one attempt, then a retry job or a dead letter when it failed. */

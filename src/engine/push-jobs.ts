@@ -130,3 +130,13 @@ export async function pushJobsOf(db: Queryable, tenantId: string, keys: string[]
   );
   return rows.map((r) => ({ key: r.key, state: r.state, priority: r.priority, startAfter: r.start_after, startedOn: r.started_on, retryCount: r.retry_count, data: r.data }));
 }
+
+/** Of these keys, those with an unfinished job (queued, waiting for a retry, or running). */
+export async function queuedPushKeys(db: Queryable, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<{ key: string }>(
+    `SELECT DISTINCT singleton_key AS key FROM ${JOB} WHERE name = $1 AND singleton_key = ANY($2::text[]) AND state IN ('created', 'retry', 'active')`,
+    [PRODUCT_PUSH_QUEUE, keys],
+  );
+  return rows.map((r) => r.key);
+}
