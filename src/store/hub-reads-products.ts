@@ -251,6 +251,11 @@ export interface SyncStatusTotals {
   pending: number;
   conflict: number;
   error: number;
+  /**
+   * Live products without a SKU: a platform record without one is linked by its external id only and
+   * never merged with another platform's (not by name either), so each stays a product of its own.
+   */
+  unmatched: number;
   /** The latest successful pull of a product stream of any of the tenant's connections. */
   lastSyncAt: string | null;
 }
@@ -261,7 +266,7 @@ export interface SyncStatusTotals {
  */
 export async function syncStatusTotals(tx: Queryable, tenantId: string): Promise<SyncStatusTotals> {
   const live = (alias: string) => `JOIN products ${alias} ON ${alias}.tenant_id = $1 AND ${alias}.id = `;
-  const { rows } = await tx.query<{ total: number; error: number; conflict: number; pending: number; last_sync_at: string | null }>(
+  const { rows } = await tx.query<{ total: number; unmatched: number; error: number; conflict: number; pending: number; last_sync_at: string | null }>(
     `WITH errored AS (
        SELECT l.hub_id AS id FROM dead_letters d
          JOIN links l ON l.tenant_id = d.tenant_id AND l.connection_id = d.connection_id AND l.entity = 'product'
@@ -277,6 +282,7 @@ export async function syncStatusTotals(tx: Queryable, tenantId: string): Promise
        SELECT id FROM products WHERE tenant_id = $1 AND sync_status = 'PENDING' AND deleted_at IS NULL
        EXCEPT SELECT id FROM errored EXCEPT SELECT id FROM conflicted)
      SELECT (SELECT count(*) FROM products WHERE tenant_id = $1 AND deleted_at IS NULL)::int AS total,
+            (SELECT count(*) FROM products WHERE tenant_id = $1 AND deleted_at IS NULL AND sku IS NULL AND data->>'sku' IS NULL)::int AS unmatched,
             (SELECT count(*) FROM errored)::int AS error,
             (SELECT count(*) FROM conflicted)::int AS conflict,
             (SELECT count(*) FROM pending)::int AS pending,
@@ -284,5 +290,5 @@ export async function syncStatusTotals(tx: Queryable, tenantId: string): Promise
     [tenantId],
   );
   const r = rows[0]!;
-  return { total: r.total, synced: r.total - r.error - r.conflict - r.pending, pending: r.pending, conflict: r.conflict, error: r.error, lastSyncAt: r.last_sync_at };
+  return { total: r.total, synced: r.total - r.error - r.conflict - r.pending, pending: r.pending, conflict: r.conflict, error: r.error, unmatched: r.unmatched, lastSyncAt: r.last_sync_at };
 }

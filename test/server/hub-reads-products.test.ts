@@ -110,8 +110,11 @@ describe('hub read API: products and sync status', () => {
   it('sync-status counts the same states per tenant, with the last successful product pull', async () => {
     const res = await get('/sync-status');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ total: PRODUCTS + 2, synced: PRODUCTS + 2 - 3, pending: 1, conflict: 1, error: 1, lastSyncAt: '2025-03-02T08:00:00.000Z' });
-    expect((await get('/sync-status', f.other.auth)).json()).toEqual({ total: 1, synced: 1, pending: 0, conflict: 0, error: 0, lastSyncAt: null });
+    // Unmatched: the variants pulled without a SKU, each a product of its own (never merged by name).
+    const skuless = Array.from({ length: PRODUCTS }, (_, i) => i).filter(SKULESS).length;
+    expect(skuless).toBeGreaterThan(0);
+    expect(res.json()).toEqual({ total: PRODUCTS + 2, synced: PRODUCTS + 2 - 3, pending: 1, conflict: 1, error: 1, unmatched: skuless, lastSyncAt: '2025-03-02T08:00:00.000Z' });
+    expect((await get('/sync-status', f.other.auth)).json()).toEqual({ total: 1, synced: 1, pending: 0, conflict: 0, error: 0, unmatched: 0, lastSyncAt: null });
   });
 
   it('filters by connection, and answers 404 for a connection of another tenant', async () => {

@@ -13,6 +13,7 @@ const totals = z.object({
   pending: z.number().describe('products whose hub changes are not pushed yet (sync_status PENDING), not counted below'),
   conflict: z.number().describe('products with an open conflict (or sync_status CONFLICT), not in error'),
   error: z.number().describe('products with sync_status ERROR or a link whose record has an open dead letter'),
+  unmatched: z.number().describe('live products without a SKU: linked to their one platform record by its id, never matched with other platforms (counted in the others too)'),
   lastSyncAt: z.string().nullable().describe('the latest successful pull of a product stream of any connection'),
 });
 
