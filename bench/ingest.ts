@@ -38,7 +38,7 @@ export interface IngestResult {
   target: number;
 }
 
-function selectedDrivers(): DriverLabel[] {
+export function selectedDrivers(): DriverLabel[] {
   const raw = process.env.BENCH_DRIVERS;
   if (!raw) return [...DRIVERS];
   const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -89,7 +89,7 @@ async function rawRound(db: Db, rows: RawRow[], pageSize: number, name: string, 
   return ms;
 }
 
-function printProfile(label: string, profile: StatementProfile[], runMs: number): void {
+export function printProfile(label: string, profile: StatementProfile[], runMs: number): void {
   log(`  statement profile of the engine pulls on ${label} (total run time ${Math.round(runMs)} ms):`);
   for (const p of profile.slice(0, 12)) {
     log(`    ${String(p.totalMs).padStart(7)} ms  ${String(p.calls).padStart(6)} calls  ${p.msPerCall.toFixed(3).padStart(8)} ms/call  ${p.statement}`);
@@ -149,7 +149,7 @@ async function benchDriver(
 
 // Profiles are cumulative; the engine's share is the growth across each of its rounds, which keeps
 // the raw insert's statements out of it.
-function diffProfiles(after: StatementProfile[], before: StatementProfile[]): StatementProfile[] {
+export function diffProfiles(after: StatementProfile[], before: StatementProfile[]): StatementProfile[] {
   const prev = new Map(before.map((p) => [p.statement, p]));
   return after
     .map((p) => {
@@ -161,7 +161,7 @@ function diffProfiles(after: StatementProfile[], before: StatementProfile[]): St
     .filter((p) => p.calls > 0);
 }
 
-function mergeProfiles(a: StatementProfile[], b: StatementProfile[]): StatementProfile[] {
+export function mergeProfiles(a: StatementProfile[], b: StatementProfile[]): StatementProfile[] {
   const out = new Map(a.map((p) => [p.statement, { ...p }]));
   for (const p of b) {
     const o = out.get(p.statement) ?? { statement: p.statement, calls: 0, totalMs: 0, msPerCall: 0 };

@@ -50,6 +50,8 @@ import { runEmagParallel } from './emag-parallel.js';
 import { runWebhooksApply } from './webhooks-apply.js';
 import { runApiReads } from './api-reads.js';
 import { runPropagation } from './propagation.js';
+import { runWooIngest } from './woocommerce-ingest.js';
+import { runWooPullBudget } from './woocommerce-pull-budget.js';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   ingest: runIngest,
@@ -63,8 +65,16 @@ const BENCHES: Record<string, () => Promise<object>> = {
   propagation: runPropagation,
 };
 
+// `--platform <name>`: the variant of a benchmark for one platform; without it a benchmark runs its
+// default (ingest: the paged test source; pull-budget: Shopify).
+const PLATFORM_BENCHES: Record<string, Record<string, () => Promise<object>>> = {
+  shopify: { 'pull-budget': runPullBudget },
+  woocommerce: { ingest: runWooIngest, 'pull-budget': runWooPullBudget },
+};
+
 function usage(): string {
-  return `usage: npm run bench [-- <${Object.keys(BENCHES).join('|')}> ...]\n` + 'options are environment variables; see bench/README.md\n';
+  return `usage: npm run bench [-- <${Object.keys(BENCHES).join('|')}> ... [--platform ${Object.keys(PLATFORM_BENCHES).join('|')}]]\n` +
+    'options are environment variables; see bench/README.md\n';
 }
 
 const args = process.argv.slice(2);
@@ -73,6 +83,12 @@ const workersAt = args.findIndex((a) => a === '--workers' || a.startsWith('--wor
 if (workersAt >= 0) {
   const [flag] = args.splice(workersAt, 1);
   process.env.BENCH_WORKERS = flag!.includes('=') ? flag!.slice(flag!.indexOf('=') + 1) : (args.splice(workersAt, 1)[0] ?? '');
+}
+const platformAt = args.findIndex((a) => a === '--platform' || a.startsWith('--platform='));
+let platform: string | undefined;
+if (platformAt >= 0) {
+  const [flag] = args.splice(platformAt, 1);
+  platform = flag!.includes('=') ? flag!.slice(flag!.indexOf('=') + 1) : (args.splice(platformAt, 1)[0] ?? '');
 }
 if (args.includes('-h') || args.includes('--help')) {
   process.stdout.write(usage());
@@ -85,10 +101,17 @@ if (unknown.length > 0) {
 }
 
 const names = args.length > 0 ? args : Object.keys(BENCHES);
+// A platform only some benchmarks know is an error for the others, not a silent fallback to their default.
+const variants = platform === undefined ? undefined : PLATFORM_BENCHES[platform];
+const lacking = platform === undefined ? [] : names.filter((n) => !variants?.[n]);
+if (lacking.length > 0) {
+  process.stderr.write(`no ${platform} variant of: ${lacking.join(', ')} (known: ${Object.entries(PLATFORM_BENCHES).map(([p, b]) => `${p}: ${Object.keys(b).join(', ')}`).join('; ')})\n${usage()}`);
+  process.exit(2);
+}
 let failed = false;
 for (const name of names) {
   try {
-    const result = await BENCHES[name]!();
+    const result = await (variants?.[name] ?? BENCHES[name]!)();
     process.stdout.write(JSON.stringify(result) + '\n');
   } catch (err) {
     failed = true;

@@ -101,11 +101,15 @@ export async function wooGetOne<T>(ctx: Ctx<WooConfig>, path: string): Promise<T
 
 /**
  * A 200 with an empty body is a host or proxy cutting the answer off (platforms/woocommerce.md section
- * 4): transient, not an empty list. A 401 about the OAuth nonce or timestamp refuses this request, not
- * the keys: it must not mark the connection as needing new credentials.
+ * 4): transient, not an empty list. A 503 that says when to come back (Retry-After) is the host's or
+ * WAF's throttle, WooCommerce itself having no limiter: it is waited out like a 429, pausing every
+ * request of the connection, instead of being retried after a short backoff into the same wall. A 401
+ * about the OAuth nonce or timestamp refuses this request, not the keys: it must not mark the
+ * connection as needing new credentials.
  */
 export function classifyWoo(res: HttpResponse): ErrorKind | undefined {
   if (res.status >= 200 && res.status < 300 && res.body === null) return 'transient';
+  if (res.status === 503 && (res.headers.get('retry-after') ?? '').trim() !== '') return 'rate_limited';
   if (res.status === 401) {
     const message = (res.body as { message?: unknown } | null)?.message;
     if (typeof message === 'string' && /nonce|timestamp/i.test(message)) return 'permanent';

@@ -1,8 +1,8 @@
 // The WooCommerce connector (REST API wc/v3): one connection per store. WooCommerce itself has no rate
 // limiter; hosts, WAFs and CDNs throttle with 429/503 and no fixed numbers (platforms/woocommerce.md
 // section 4), so the model is a cap on requests in flight, and throttles are honoured as the shared
-// client classifies them (429 -> rate_limited with Retry-After when sent, 503 and empty bodies ->
-// transient with backoff).
+// client classifies them (429, and 503 with Retry-After -> rate_limited, waited out; 503 without it and
+// empty bodies -> transient with backoff; api.ts classifyWoo).
 import { ConcurrencyCap } from '../../core/rate-limit.js';
 import type { Connector } from '../types.js';
 import { classifyWoo, wooHeaders } from './api.js';

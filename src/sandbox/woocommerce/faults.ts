@@ -28,6 +28,11 @@ export const FaultConfigSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(3_600_000).default(0),
   /** A rewrite drops the query string after authentication: per_page, page, filters ignored (#54035). */
   stripQueryString: z.boolean().default(false),
+  /**
+   * A proxy, cache or security plugin that drops only these query parameters (e.g. ["per_page"]: the
+   * store answers its default 10 rows a page while `page` and the filters still arrive).
+   */
+  stripQueryParams: z.array(z.string().min(1)).default([]),
   /** Lists asked for page > 1 answer the previous page's rows (offset paging repeating a page). */
   pageRepeat: z.boolean().default(false),
   /** Reported plugin quirk: a GET of a product or variation saves it, bumping date_modified (and product.updated). */
@@ -38,6 +43,11 @@ export const FaultConfigSchema = z.strictObject({
   webhookDropRate: rate.default(0),
   /** Share of webhook deliveries sent twice (duplicates across requests are observed, #13760). */
   webhookDuplicateRate: rate.default(0),
+  /**
+   * Share of `created` events that also fire `updated` for the same resource: one save running both the
+   * "new" and the "update" hooks (#13760, #20047, #24729), so a created and an updated delivery arrive together.
+   */
+  webhookCreatedUpdatedRate: rate.default(0),
 });
 
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;

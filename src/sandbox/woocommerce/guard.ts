@@ -38,8 +38,11 @@ export function registerGuard(app: FastifyInstance, runtime: WooRuntime): void {
   app.addHook('preHandler', async (request, reply) => {
     const state = states.get(request);
     if (!state) return;
+    const latencyMs = runtime.faults.current.latencyMs;
+    if (latencyMs > 0) await new Promise<void>((resolve) => runtime.clock.after(latencyMs, resolve));
+    // Read after the wait: faults changed meanwhile must be answered whole (a 429 with the Retry-After
+    // set together with it), not half from the old settings and half from the new.
     const faults = runtime.faults.current;
-    if (faults.latencyMs > 0) await new Promise<void>((resolve) => runtime.clock.after(faults.latencyMs, resolve));
     const fault: RequestFault | null = runtime.faults.forRequest();
     state.fault = fault;
     switch (fault) {
@@ -75,6 +78,13 @@ export function registerGuard(app: FastifyInstance, runtime: WooRuntime): void {
       const q = request.query as Record<string, unknown>;
       (request as { query: unknown }).query = Object.fromEntries(Object.entries(q).filter(([k]) => AUTH_PARAMS.test(k)));
       state.fault ??= 'strip-query';
+    } else if (faults.stripQueryParams.length > 0) {
+      const q = request.query as Record<string, unknown>;
+      const dropped = Object.keys(q).filter((k) => faults.stripQueryParams.includes(k));
+      if (dropped.length > 0) {
+        (request as { query: unknown }).query = Object.fromEntries(Object.entries(q).filter(([k]) => !dropped.includes(k)));
+        state.fault ??= 'strip-query';
+      }
     }
   });
 

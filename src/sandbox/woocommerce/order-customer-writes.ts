@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { WooError } from './errors.js';
 import { applyStockRules, mergeMeta, type WriteContext } from './product-writes.js';
-import type { Address, CustomerRec, LineItemRec, OrderRec } from './store.js';
+import type { Address, CustomerRec, LineItemRec, OrderRec, ProductRec } from './store.js';
 import { checkFields, type FieldType, formatDecimal } from './validate.js';
 
 export const ORDER_STATUSES = ['pending', 'processing', 'on-hold', 'completed', 'cancelled', 'refunded', 'failed', 'trash'] as const;
@@ -30,6 +30,17 @@ export function address(keys: string[], current: Address | undefined, input: unk
 export const billing = (cur: Address | undefined, input: unknown): Address => address(BILLING_KEYS, cur, input);
 export const shipping = (cur: Address | undefined, input: unknown): Address => address(SHIPPING_KEYS, cur, input);
 
+/**
+ * The name a line takes from its product: a variation has none of its own, WooCommerce names it after its
+ * product and options ("Linen Shirt - L", WC_Product_Variation::get_name), as seeded orders do.
+ */
+function productName(ctx: WriteContext, product: ProductRec): string {
+  if (product.type !== 'variation') return product.name;
+  const options = product.attributes.map((a) => a.option).filter((o): o is string => typeof o === 'string' && o !== '');
+  const parent = ctx.store.products.get(product.parent_id)?.name ?? '';
+  return options.length > 0 ? `${parent} - ${options.join(', ')}` : parent;
+}
+
 function lineItem(ctx: WriteContext, raw: Record<string, unknown>, existing?: LineItemRec): LineItemRec {
   const productId = Number(raw.product_id ?? existing?.product_id ?? 0);
   const variationId = Number(raw.variation_id ?? existing?.variation_id ?? 0);
@@ -40,7 +51,7 @@ function lineItem(ctx: WriteContext, raw: Record<string, unknown>, existing?: Li
   const total = raw.total !== undefined ? formatDecimal(raw.total) : existing && raw.quantity === undefined ? existing.total : (unit * quantity).toFixed(2);
   return {
     id: existing?.id ?? ctx.store.itemId(),
-    name: typeof raw.name === 'string' ? raw.name : existing?.name ?? product?.name ?? '',
+    name: typeof raw.name === 'string' ? raw.name : existing?.name ?? (product ? productName(ctx, product) : ''),
     product_id: product?.type === 'variation' ? product.parent_id : productId,
     variation_id: product?.type === 'variation' ? product.id : variationId,
     quantity,

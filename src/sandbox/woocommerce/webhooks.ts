@@ -74,6 +74,13 @@ export class WebhookDispatcher {
   }
 
   private onChange(e: ChangeEvent): void {
+    this.queue(e);
+    // Drawn only when the fault is on, so that other seeded fault decisions replay unchanged.
+    const { current, random } = this.runtime.faults;
+    if (e.event === 'created' && current.webhookCreatedUpdatedRate > 0 && random.chance(current.webhookCreatedUpdatedRate)) this.queue({ ...e, event: 'updated' });
+  }
+
+  private queue(e: ChangeEvent): void {
     const { store } = this.runtime;
     // Drafts are skipped for product created/updated (is_valid_resource).
     const product = e.resource === 'product' ? store.products.get(e.id) : undefined;
