@@ -26,3 +26,13 @@ export function pushHashOf(fields: Record<string, unknown>): string {
   }
   return contentHash(normalised);
 }
+
+/**
+ * A short hash per field of its normalised value (null and absent alike): what links.last_pulled_fields
+ * keeps of a record read, so the next read of the link tells which fields the platform changed since.
+ */
+export function fieldHashes(fields: Partial<Record<ProductField, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, value] of Object.entries(fields)) out[field] = contentHash(normalizeValue(field as ProductField, value) ?? null).slice(0, 16);
+  return out;
+}

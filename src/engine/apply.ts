@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { contentHash } from '../core/hash.js';
 import { timeOrderedUuid } from '../core/ids.js';
 import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, OrderRecord, ProductField, ProductRecord, StockLevelRecord } from '../core/records.js';
-import { pushedFields, pushHashOf } from '../core/push-hash.js';
+import { fieldHashes, pushedFields, pushHashOf } from '../core/push-hash.js';
+import { productFieldsOf } from './product-merge.js';
 import { recordKey } from '../core/records.js';
 import type { Queryable } from '../store/db.js';
 import type { ContextDeps } from './run-context.js';
@@ -47,6 +48,7 @@ interface LinkRow {
   last_pulled_hash: string | null;
   last_pushed_hash: string | null;
   pushing_hash: string | null;
+  last_pulled_fields: Record<string, string> | null;
   deleted_at: Date | null;
 }
 
@@ -75,7 +77,7 @@ export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: Ca
 async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, group: Map<string, CanonicalRecord>, result: ApplyResult): Promise<void> {
   const keys = [...group.keys()];
   const { rows: links } = await tx.query<LinkRow>(
-    `SELECT id, external_id, hub_id, last_pulled_hash, last_pushed_hash, pushing_hash, deleted_at FROM links
+    `SELECT id, external_id, hub_id, last_pulled_hash, last_pushed_hash, pushing_hash, last_pulled_fields, deleted_at FROM links
       WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = ANY($4::text[])`,
     [ctx.tenantId, ctx.connectionId, entity, keys],
   );
@@ -91,6 +93,12 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
       continue;
     }
     const write: HubWrite<CanonicalRecord> = { key, record, hash, hubId: link?.hub_id ?? null, isNew: !link || link.deleted_at !== null, linked: link !== undefined };
+    if (record.entity === 'product') {
+      // Which fields the platform changed since the link's last read: its one timestamp dates only those.
+      write.pulledFields = fieldHashes(productFieldsOf(record));
+      const before = link && link.deleted_at === null ? link.last_pulled_fields : null;
+      if (before) write.unchangedFields = Object.keys(write.pulledFields).filter((f) => before[f] === write.pulledFields![f]);
+    }
     // Our own push coming back (its webhook, or the next pull): the pushed fields are not applied again.
     if (record.entity === 'product' && ctx.pushedFields && link && link.deleted_at === null && (link.last_pushed_hash || link.pushing_hash)) {
       const hash = pushHashOf(pushedFields(ctx.pushedFields, record));
@@ -152,17 +160,17 @@ function linksAndLogSql(hub?: HubStatementPart): string {
   WITH r AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($6::jsonb)
              AS r(new_link_id uuid, hub_id uuid, external_id text, parent_external_id text, platform_ids jsonb, hash text,
-                  remote_updated_at timestamptz, action text, changes jsonb${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
+                  remote_updated_at timestamptz, action text, changes jsonb, pulled_fields jsonb${hub ? `, ${hub.columns}` : ''})),${hub ? `${hub.ctes},` : ''}
        fresh_links AS (
          INSERT INTO links (id, tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
-                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at)
+                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at, last_pulled_fields)
          SELECT r.new_link_id, $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'),
-                r.hash, r.remote_updated_at, $4, now()
+                r.hash, r.remote_updated_at, $4, now(), r.pulled_fields
            FROM r WHERE r.new_link_id IS NOT NULL),
        known_links AS (
          INSERT INTO links (tenant_id, entity, hub_id, connection_id, external_id, parent_external_id, platform_ids,
-                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at)
-         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'), r.hash, r.remote_updated_at, $4, now()
+                            last_pulled_hash, remote_updated_at, last_seen_run_id, last_pulled_at, last_pulled_fields)
+         SELECT $1, $2, r.hub_id, $3, r.external_id, r.parent_external_id, coalesce(r.platform_ids, '{}'), r.hash, r.remote_updated_at, $4, now(), r.pulled_fields
            FROM r WHERE r.new_link_id IS NULL
          ON CONFLICT (connection_id, entity, external_id) DO UPDATE
             SET hub_id = EXCLUDED.hub_id, parent_external_id = EXCLUDED.parent_external_id,
@@ -170,6 +178,7 @@ function linksAndLogSql(hub?: HubStatementPart): string {
                 last_pulled_hash = EXCLUDED.last_pulled_hash,
                 remote_updated_at = greatest(links.remote_updated_at, EXCLUDED.remote_updated_at),
                 last_seen_run_id = coalesce(EXCLUDED.last_seen_run_id, links.last_seen_run_id),
+                last_pulled_fields = coalesce(EXCLUDED.last_pulled_fields, links.last_pulled_fields),
                 deleted_at = NULL, updated_at = now(), last_pulled_at = now())
   -- The audit trail: one line per record created or changed by this pull.
   INSERT INTO sync_log (tenant_id, entity, hub_id, connection_id, run_id, direction, origin, action, changes)
@@ -190,6 +199,7 @@ async function writeLinksAndLog(tx: Queryable, ctx: ApplyContext, entity: Entity
     hash: w.hash,
     remote_updated_at: 'remoteUpdatedAt' in w.record ? (w.record.remoteUpdatedAt ?? null) : null,
     action: w.isNew ? 'create' : 'update',
+    pulled_fields: w.pulledFields ?? null,
     ...productRows?.[i],
   }));
   const sql = productRows ? PRODUCTS_LINKS_AND_LOG : LINKS_AND_LOG;

@@ -18,6 +18,10 @@ export interface HubWrite<R> {
   linked: boolean;
   /** A product record that is our own push coming back: these (pushed) fields are not merged. */
   echoOf?: readonly string[];
+  /** Product fields as read now (fieldHashes), kept on the link for the next read. */
+  pulledFields?: Record<string, string>;
+  /** Product fields equal to the link's last read: the platform did not change them, they are not merged. */
+  unchangedFields?: readonly string[];
 }
 
 interface Ctx {

@@ -42,7 +42,7 @@ interface Ctx {
   runId?: string | null;
 }
 
-const productFields = (r: ProductRecord): Partial<Record<ProductField, unknown>> =>
+export const productFieldsOf = (r: ProductRecord): Partial<Record<ProductField, unknown>> =>
   Object.fromEntries(Object.entries(r).filter(([k, v]) => isProductField(k) && v !== undefined)) as Partial<Record<ProductField, unknown>>;
 
 /** The record's hub data that is not a product field (the group, a catalog variant id): written as it comes. */
@@ -80,7 +80,7 @@ export async function mergeProductWrites(
 
   for (const w of writes) {
     const hubId = w.hubId!;
-    const fields = productFields(w.record);
+    const fields = productFieldsOf(w.record);
     if (w.echoOf) {
       for (const f of w.echoOf) delete fields[f as ProductField];
       echoes.push({ hubId, fields: [...w.echoOf] });
@@ -104,6 +104,9 @@ export async function mergeProductWrites(
       merged.applied = Object.keys(fields) as ProductField[];
       states.set(hubId, state);
     } else {
+      // Fields the platform did not change since the link's last read are no edit of its (apply.ts): the
+      // record's timestamp must not re-date them (an echo of a push that does not write them, a parent's save).
+      for (const f of w.unchangedFields ?? []) delete fields[f as ProductField];
       const res = merge(before, { origin: ctx.origin as Origin, fields, at }, policy.ownership, { windowMs: policy.windowMs });
       for (const f of res.applied) {
         patch.data[f] = res.state.data[f];

@@ -178,9 +178,13 @@ export async function pushTarget(deps: ContextDeps, job: PushJob, signal: AbortS
     await setPushingHashes(deps, job, group.members.map((m, i) => [m.link_id, built.hashes[i]!]));
     try {
       result = await ops.upsertProduct!(ctx, built.push);
-    } finally {
-      await setPushingHashes(deps, job, group.members.map((m) => [m.link_id, null])).catch((err) => deps.logger.warn({ err }, 'could not clear the in-flight push hashes'));
+    } catch (err) {
+      await setPushingHashes(deps, job, group.members.map((m) => [m.link_id, null])).catch((e) => deps.logger.warn({ err: e }, 'could not clear the in-flight push hashes'));
+      throw err;
     }
+    // On success the in-flight hash stays until recordPushed swaps it for last_pushed_hash in one
+    // statement: the stock writes below take time, and a webhook of this push applied meanwhile must
+    // still match one of the two.
   }
   const sent: StockSend[] = [];
   let failure: unknown;
@@ -237,7 +241,7 @@ async function recordPushed(
     await tx.query(`SELECT id FROM products WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [job.tenantId, ids]);
     await tx.query(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(link_id uuid, hub_id uuid, hash text, platform_ids jsonb, changes jsonb)),
-            l AS (UPDATE links l SET last_pushed_hash = r.hash, platform_ids = l.platform_ids || r.platform_ids,
+            l AS (UPDATE links l SET last_pushed_hash = r.hash, pushing_hash = NULL, platform_ids = l.platform_ids || r.platform_ids,
                          last_pushed_at = CASE WHEN $5 THEN now() ELSE l.last_pushed_at END,
                          push_requested_at = CASE WHEN $6 AND l.push_requested_at <= $4::timestamptz THEN NULL ELSE l.push_requested_at END
                     FROM r WHERE l.tenant_id = $1 AND l.id = r.link_id RETURNING l.id)

@@ -44,14 +44,19 @@ describe('products through the merge', () => {
     expect([p.data.price, p.field_meta.price?.origin]).toEqual(['19.90', 'shopify']);
     expect([...emag.reassertProducts]).toEqual([p.id]); // the hub's price goes back to eMAG
     expect([...emag.changedProducts]).toEqual([]);
-    // The same refused value again (a platform rewriting it, or a merchant insisting) is logged but not
+    // The same refused value again after the re-assertion took (a merchant insisting) is logged but not
     // re-asserted a second time within the hour: no ping-pong.
+    await pull('emag', [{ externalId: '9007199254740993', sku: 'M-1', price: '19.90', name: 'Mug', remoteUpdatedAt: '2026-12-01T11:10:00.000Z' }]);
     const again = await pull('emag', [{ externalId: '9007199254740993', sku: 'M-1', price: '24.00', name: 'Mug', tags: ['marketplace'], remoteUpdatedAt: '2026-12-01T11:30:00.000Z' }]);
     expect([...again.reassertProducts]).toEqual([]);
 
     const jtl = await pull('jtl-ffn', [{ externalId: 'JTL-1', sku: 'M-1', weight: { value: 0.35, unit: 'kg' }, reorderPoint: 5, remoteUpdatedAt: '2026-12-01T12:00:00.000Z' }]);
     expect([...jtl.changedProducts]).toEqual([p.id]);
-    const shop = await pull('shopify', [{ externalId: 'gid://shopify/ProductVariant/1', sku: 'M-1', name: 'Mug', price: '21.00', weight: { value: 0.3, unit: 'kg' }, remoteUpdatedAt: '2026-12-01T13:00:00.000Z' }]);
+    // Shopify still holding the weight it had is no edit of it (links.last_pulled_fields): nothing refused.
+    const held = await pull('shopify', [{ externalId: 'gid://shopify/ProductVariant/1', sku: 'M-1', name: 'Mug', price: '20.00', weight: { value: 0.3, unit: 'kg' }, remoteUpdatedAt: '2026-12-01T12:30:00.000Z' }]);
+    expect([...held.reassertProducts]).toEqual([]);
+    // Shopify changing it is refused: JTL owns the weight.
+    const shop = await pull('shopify', [{ externalId: 'gid://shopify/ProductVariant/1', sku: 'M-1', name: 'Mug', price: '21.00', weight: { value: 0.4, unit: 'kg' }, remoteUpdatedAt: '2026-12-01T13:00:00.000Z' }]);
     p = await product('M-1');
     expect([p.data.price, p.data.weight, p.data.reorderPoint]).toEqual(['21.00', { value: 0.35, unit: 'kg' }, 5]);
     expect([p.field_meta.weight?.origin, p.field_meta.price?.origin]).toEqual(['jtl-ffn', 'shopify']);
@@ -60,8 +65,8 @@ describe('products through the merge', () => {
     const lines = await log(p.id);
     expect(lines.filter((l) => l.origin === 'emag' && l.action === 'refused')).toHaveLength(2);
     expect(lines.find((l) => l.origin === 'emag' && l.action === 'refused')?.changes).toEqual({ price: { hub: '19.90', incoming: '24.00' } });
-    expect(lines.find((l) => l.origin === 'shopify' && l.action === 'refused')?.changes).toEqual({ weight: { hub: { value: 0.35, unit: 'kg' }, incoming: { value: 0.3, unit: 'kg' } } });
-    expect(lines.filter((l) => l.origin === 'shopify' && l.action === 'update').at(-1)?.changes).toEqual({ price: { old: '19.90', new: '21.00' } });
+    expect(lines.filter((l) => l.origin === 'shopify' && l.action === 'refused').map((l) => l.changes)).toEqual([{ weight: { hub: { value: 0.35, unit: 'kg' }, incoming: { value: 0.4, unit: 'kg' } } }]);
+    expect(lines.filter((l) => l.origin === 'shopify' && l.action === 'update').at(-1)?.changes).toEqual({ price: { old: '20.00', new: '21.00' } });
   });
 
   it('the first source fills a field no writer has set; the first writer replaces it without a conflict', async () => {
