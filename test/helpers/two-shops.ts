@@ -109,20 +109,7 @@ export async function twoShops(opts: TwoShopsOptions): Promise<TwoShops> {
   const box = new SecretBox(parseMasterKey(generateMasterKey()));
   const { tenant } = await db.transaction((tx) => createTenant(tx, 'two-shops'));
 
-  const open = async (name: ShopName): Promise<Shop> => {
-    const shop = `shop-${name}.myshopify.com`;
-    const apiSecret = `shpss_secret_${name}`;
-    const sb = await startShopifySandbox({ timeScale: opts.pullTimeScale ?? timeScale, shop, apiSecret });
-    sb.seed(opts.seed);
-    const conn = await db.withTenant(tenant.id, (tx) =>
-      insertConnection(tx, box, {
-        tenantId: tenant.id, platform: 'shopify', name: `shop ${name.toUpperCase()}`,
-        settings: { shopDomain: shop, baseUrl: sb.url, apiVersion: '2026-07', mode: 'graphql' },
-        credentials: { accessToken: 'shpat_sandbox', apiSecret },
-      }),
-    );
-    return { sb, connectionId: conn.id };
-  };
+  const open = (name: ShopName) => openShopifyShop(db, box, tenant.id, { name, seed: opts.seed, timeScale: opts.pullTimeScale ?? timeScale });
   const a = await open('a');
   const b = await open('b');
   const shops = { a, b };
@@ -145,13 +132,7 @@ export async function twoShops(opts: TwoShopsOptions): Promise<TwoShops> {
 
   try {
     // A first, then B: B's records find A's hub products by SKU and link to them.
-    for (const shop of [a, b]) {
-      const res = await engine.trigger({ tenantId: tenant.id, connectionId: shop.connectionId, mode: 'full', trigger: 'cli', force: true });
-      for (const run of res.created) {
-        const done = await engine.execute(tenant.id, run.id);
-        if (done?.status !== 'succeeded') throw new Error(`the first pull of ${shop.sb.url} ended ${done?.status}: ${JSON.stringify(done?.error)}`);
-      }
-    }
+    for (const shop of [a, b]) await fullPull(engine, tenant.id, shop.connectionId, shop.sb.url);
     const pushed = [a, b].map((s) => s.sb.requests().filter((r) => r.operationName === 'Push').length);
     if (pushed.some((n) => n > 0)) throw new Error(`the setup pushed to the shops (${pushed.join(', ')} productSets): their catalogs were expected to be identical`);
     for (const shop of [a, b]) shop.sb.setTimeScale(timeScale);
@@ -170,8 +151,7 @@ export async function twoShops(opts: TwoShopsOptions): Promise<TwoShops> {
   }
   const key = await db.transaction((tx) => createApiKey(tx, tenant.id, 'two-shops'));
   const auth = { authorization: `Bearer ${key}` };
-  const server = app;
-  const product = async (id: string) => (await server.inject({ method: 'GET', url: `/api/v1/products/${id}`, headers: auth })).json();
+  const { product, patch } = hubApi(app, auth);
   const variantOf = (shop: ShopName, p: TwoShopProduct) => shops[shop].sb.store.variants.get(numeric(p[shop].variant));
 
   return {
@@ -188,20 +168,13 @@ export async function twoShops(opts: TwoShopsOptions): Promise<TwoShops> {
       );
       return rows.map((r) => ({ id: r.id, sku: r.sku, price: r.price, a: { variant: r.av, product: r.ap }, b: { variant: r.bv, product: r.bp } }));
     },
-    async patch(id, fields) {
-      const current = await product(id);
-      const res = await server.inject({ method: 'PATCH', url: `/api/v1/products/${id}`, headers: { ...auth, 'if-match': `"${current.version}"` }, payload: fields });
-      return { statusCode: res.statusCode, body: res.json() };
-    },
+    patch,
     product,
     editPrice(shop, p, price) {
       shops[shop].sb.editProduct(numeric(p[shop].product), { variants: [{ id: numeric(p[shop].variant), price }] });
     },
     shopPrice: (shop, p) => variantOf(shop, p)?.price,
-    async hubPrice(id) {
-      const { rows } = await db.query<{ price: string | null }>(`SELECT data->>'price' AS price FROM products WHERE id = $1`, [id]);
-      return rows[0]?.price ?? null;
-    },
+    hubPrice: (id) => hubPrice(db, id),
     productSets: (shop) => shops[shop].sb.requests().filter((r) => r.operationName === 'Push').length,
     clearRequests() {
       a.sb.clearRequests();
@@ -217,23 +190,74 @@ export async function twoShops(opts: TwoShopsOptions): Promise<TwoShops> {
         'the webhooks of both shops applied',
       );
     },
-    async pushJobsPending() {
-      const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
-        [PRODUCT_PUSH_QUEUE],
-      );
-      return rows[0]!.n;
-    },
+    pushJobsPending: () => pushJobsPending(db),
     async settled(id, timeoutMs = 15_000) {
       await waitFor(async () => (await product(id)).syncStatus === 'in_sync', timeoutMs, `product ${id} in sync`);
     },
-    async logLines(id, action, connectionId) {
-      const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sync_log WHERE hub_id = $1 AND action = $2 AND ($3::uuid IS NULL OR connection_id = $3::uuid)`,
-        [id, action, connectionId ?? null],
-      );
-      return rows[0]!.n;
-    },
+    logLines: (id, action, connectionId) => syncLogLines(db, id, action, { connectionId }),
     close,
   };
+}
+
+// Pieces of the setup shared with the other multi-platform harness (test/helpers/shop-and-woo.ts).
+
+/** A Shopify sandbox seeded with `seed`, and a connection of the tenant to it (GraphQL). */
+export async function openShopifyShop(db: Db, box: SecretBox, tenantId: string, opts: { name: string; seed: TwoShopsOptions['seed']; timeScale: number }): Promise<Shop> {
+  const shop = `shop-${opts.name}.myshopify.com`;
+  const apiSecret = `shpss_secret_${opts.name}`;
+  const sb = await startShopifySandbox({ timeScale: opts.timeScale, shop, apiSecret });
+  sb.seed(opts.seed);
+  const conn = await db.withTenant(tenantId, (tx) =>
+    insertConnection(tx, box, {
+      tenantId, platform: 'shopify', name: `shop ${opts.name.toUpperCase()}`,
+      settings: { shopDomain: shop, baseUrl: sb.url, apiVersion: '2026-07', mode: 'graphql' },
+      credentials: { accessToken: 'shpat_sandbox', apiSecret },
+    }),
+  );
+  return { sb, connectionId: conn.id };
+}
+
+/** A full pull of the connection run to its end in this process (setup, before any worker runs). */
+export async function fullPull(engine: Engine, tenantId: string, connectionId: string, what: string): Promise<void> {
+  const res = await engine.trigger({ tenantId, connectionId, mode: 'full', trigger: 'cli', force: true });
+  for (const run of res.created) {
+    const done = await engine.execute(tenantId, run.id);
+    if (done?.status !== 'succeeded') throw new Error(`the first pull of ${what} ended ${done?.status}: ${JSON.stringify(done?.error)}`);
+  }
+}
+
+/** GET /products/:id, and PATCH /products/:id at the version just read (If-Match), through the app. */
+export function hubApi(app: FastifyInstance, auth: Record<string, string>) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const product = async (id: string): Promise<Record<string, any>> => (await app.inject({ method: 'GET', url: `/api/v1/products/${id}`, headers: auth })).json();
+  const patch = async (id: string, fields: Record<string, unknown>) => {
+    const current = await product(id);
+    const res = await app.inject({ method: 'PATCH', url: `/api/v1/products/${id}`, headers: { ...auth, 'if-match': `"${current.version}"` }, payload: fields });
+    return { statusCode: res.statusCode, body: res.json() as Record<string, unknown> };
+  };
+  return { product, patch };
+}
+
+/** The hub's price of the product. */
+export async function hubPrice(db: Db, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ price: string | null }>(`SELECT data->>'price' AS price FROM products WHERE id = $1`, [id]);
+  return rows[0]?.price ?? null;
+}
+
+/** Product push jobs queued, retrying or running (pg-boss), for any target. */
+export async function pushJobsPending(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
+    [PRODUCT_PUSH_QUEUE],
+  );
+  return rows[0]!.n;
+}
+
+/** sync_log lines of the product with that action, optionally of one connection and after a line id. */
+export async function syncLogLines(db: Db, id: string, action: string, opts: { connectionId?: string; afterId?: number } = {}): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sync_log WHERE hub_id = $1 AND action = $2 AND ($3::uuid IS NULL OR connection_id = $3::uuid) AND id > $4`,
+    [id, action, opts.connectionId ?? null, opts.afterId ?? 0],
+  );
+  return rows[0]!.n;
 }
