@@ -42,6 +42,8 @@ export interface ChildLoopOptions {
   onPage?: (p: ChildPageProgress) => void;
   maxPagesPerRead?: number;
   maxPages?: number;
+  /** Child reads at once (default CHILD_READ_CONCURRENCY). */
+  concurrency?: number;
 }
 
 function loop(read: ChildRead, what: string, page: number, after: ChildCursor | null): SyncError {
@@ -50,17 +52,25 @@ function loop(read: ChildRead, what: string, page: number, after: ChildCursor | 
   });
 }
 
+/** Child reads of one page read side by side: the limiter still paces every request of them. */
+export const CHILD_READ_CONCURRENCY = 4;
+
 /**
  * Reads every declared child read (and the child reads their pages declare) to completion, attaching the
  * nodes to their parents. Returns the number of child pages read.
+ *
+ * Reads are independent (each attaches to its own parent), so up to `concurrency` of them run at once:
+ * a page of 20 variable products is 20 reads a platform with a concurrency allowance (WooCommerce behind
+ * its host's cap, Shopify's cost bucket) can serve side by side. Each read's own pages stay in order. The
+ * first failure stops the others before their next request.
  */
 export async function readChildPages(ctx: Ctx<unknown>, children: ChildRead[] | undefined, opts: ChildLoopOptions): Promise<number> {
   const maxPerRead = opts.maxPagesPerRead ?? MAX_PAGES_PER_CHILD_READ;
   const maxTotal = opts.maxPages ?? MAX_CHILD_PAGES_PER_PAGE;
-  // Breadth first: a variant page's level reads are queued behind the variant read that declared them.
-  const queue: ChildRead[] = [...(children ?? [])];
+  const lanes = Math.max(1, opts.concurrency ?? CHILD_READ_CONCURRENCY);
   let total = 0;
-  for (let read = queue.shift(); read; read = queue.shift()) {
+  let failed = false;
+  const readOne = async (read: ChildRead, next: ChildRead[]): Promise<void> => {
     const seenCursors = new Set<string>();
     const seenContent = new Set<string>();
     let after = read.after;
@@ -76,6 +86,7 @@ export async function readChildPages(ctx: Ctx<unknown>, children: ChildRead[] | 
         });
       }
       opts.signal.throwIfAborted();
+      if (failed) return;
       const got = await read.fetch(ctx, after);
       opts.signal.throwIfAborted();
       total++;
@@ -87,11 +98,30 @@ export async function readChildPages(ctx: Ctx<unknown>, children: ChildRead[] | 
       }
       read.attach(got.nodes);
       nodes += got.nodes.length;
-      if (got.children) queue.push(...got.children);
+      if (got.children) next.push(...got.children);
       opts.onPage?.({ what: read.what, page, nodes, total });
       if (got.done) break;
       after = got.next;
     }
+  };
+  // Breadth first, in waves: a variant page's level reads run after the wave of variant reads that
+  // declared them.
+  for (let wave: ChildRead[] = [...(children ?? [])]; wave.length > 0; ) {
+    const next: ChildRead[] = [];
+    let i = 0;
+    const lane = async () => {
+      while (i < wave.length && !failed) {
+        const read = wave[i++]!;
+        try {
+          await readOne(read, next);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(lanes, wave.length) }, lane));
+    wave = next;
   }
   return total;
 }
