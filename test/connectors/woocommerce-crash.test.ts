@@ -2,14 +2,12 @@
 // checkpoint: the hub ends equal to the store, nothing is read more than the checkpoint allows, and no
 // dead letter is left. Products are killed in the middle of a page's variation reads (child pages, which
 // are committed with their page or not at all); orders between pages. The sandbox serves from this
-// process, the engine runs in the worker processes (test/helpers/woocommerce-pull-child.ts) on an
+// process, the engine runs in the worker processes (test/engine/fixtures/pull-child.ts) on an
 // embedded data dir, or on PostgreSQL under `npm run test:pg`. The moment of the kill is drawn from a
 // seed that is printed, and taken from CS_TEST_SEED if set.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../../src/core/secret-box.js';
 import { startWooSandbox, type WooSandbox, type RequestLogEntry } from '../../src/sandbox/woocommerce/index.js';
@@ -20,31 +18,12 @@ import { createTenant } from '../../src/store/tenants.js';
 import { createTestDb, type TestDb, usingPostgres, waitFor } from '../helpers/db.js';
 import { seededRandom } from '../helpers/seed.js';
 import { hubCopy, openDeadLetters, storeTruth } from '../helpers/woocommerce.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
-const CHILD = fileURLToPath(new URL('../helpers/woocommerce-pull-child.ts', import.meta.url));
 const PER_PAGE = 100;
 
-interface Worker { pages: number; lines: Record<string, unknown>[]; exited: Promise<number | null>; kill(): void }
-
 /** A worker process; `attempt` is the run attempt it will be, so the previous owner's page is not taken for its own. */
-function startWorker(env: Record<string, string>, attempt: number): Worker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const worker: Worker = { pages: 0, lines: [], exited: new Promise((r) => proc.on('exit', (code) => r(code))), kill: () => proc.kill('SIGKILL') };
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      worker.lines.push(line);
-      if (typeof line.page === 'number' && line.attempts === attempt) worker.pages = line.page;
-    }
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  void worker.exited.then((code) => code !== 0 && code !== null && console.error(stderr));
-  return worker;
-}
+const startWorker = (env: Record<string, string>, attempt: number) => startWorkerProcess(env, attempt);
 
 const isList = (path: string) => (r: RequestLogEntry) => r.path === `/wp-json/wc/v3/${path}` && r.status === 200;
 
@@ -88,7 +67,7 @@ describe('WooCommerce pull killed mid-way', () => {
     // An embedded data dir has one owner at a time: the workers take it in turn.
     if (!usingPostgres) await db.close();
     const where: Record<string, string> = t?.url ? { CS_DATABASE_URL: t.url } : { CS_DATA_DIR: dataDir! };
-    const env = { ...where, CS_MASTER_KEY: key, CS_LEASE_MS: '800', CS_TENANT: tenant.id, CS_CONNECTION: conn.id, CS_STREAM: stream, CS_MODE: 'full' };
+    const env = { ...where, CS_MASTER_KEY: key, CS_LEASE_MS: '800', CS_TENANT: tenant.id, CS_CONNECTION: conn.id, CS_STREAM: stream, CS_MODE: 'full', CS_HTTP_TIMEOUT_MS: '5000', CS_TEST_CONNECTOR: 'off' };
 
     const first = startWorker(env, 1);
     if (stream === 'products') {

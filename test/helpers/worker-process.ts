@@ -1,5 +1,6 @@
-// A pull worker in its own process (test/engine/fixtures/pull-child.ts), for tests that kill one with
-// SIGKILL: its committed pages as it reports them, its output lines, its exit.
+// A pull worker in its own process (test/engine/fixtures/pull-child.ts by default, or another child that
+// prints the same lines), for tests that kill one with SIGKILL: its committed pages as it reports them,
+// its output lines, its exit.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -17,8 +18,8 @@ export interface WorkerProcess {
  * Starts a worker; `attempt` is the run attempt it will be. Until it has taken the run over it sees
  * the previous owner's page, which must not count as its own.
  */
-export function startWorkerProcess(env: Record<string, string>, attempt: number): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startWorkerProcess(env: Record<string, string>, attempt: number, child = CHILD): WorkerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const worker: WorkerProcess = {
     pages: 0,
     lines: [],
