@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { SyncError } from '../core/errors.js';
 import type { Db, Queryable } from './db.js';
+import { isoSql } from './hub-reads.js';
 
 export const HUB_LOCATION = 'hub';
 
@@ -56,7 +57,7 @@ export async function setHubStock(db: Db, tenantId: string, productId: string, r
 
 async function hubStockOf(tx: Queryable, tenantId: string, productId: string): Promise<HubStockView> {
   const { rows } = await tx.query<HubStockView['levels'][number]>(
-    `SELECT location_id AS "locationId", origin, available, reserved, announced, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
+    `SELECT location_id AS "locationId", origin, available, reserved, announced, ${isoSql('updated_at')} AS "updatedAt"
        FROM stock_levels WHERE tenant_id = $1 AND product_id = $2 AND origin IN ('hub', 'jtl-ffn') ORDER BY origin, location_id`,
     [tenantId, productId],
   );
