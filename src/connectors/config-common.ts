@@ -36,6 +36,12 @@ export const baseUrl = httpUrl('baseUrl').optional();
  */
 export const stockLocationId = z.string().trim().min(1).max(255).optional();
 
+/**
+ * Which JTL-FFN warehouses stock this storefront: its push sends the sum of the hub's own levels and the
+ * levels of these warehouses (engine/stock-push.ts). Absent: every warehouse (the sum of all available).
+ */
+export const stockWarehouses = z.array(z.string().trim().min(1).max(255)).min(1).optional();
+
 /** A required secret. Messages never include the value. */
 export function secret(what: string) {
   return z.string({ error: `${what} is required` }).min(1, { error: `${what} must not be empty` });

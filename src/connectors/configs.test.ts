@@ -47,6 +47,7 @@ const examples: Record<Platform, Example> = {
       warehouseId: 'WH01',
       baseUrl: 'http://localhost:4050/api',
       oauthUrl: 'http://localhost:4050',
+      shippingType: 'Standard',
     },
   },
 };

@@ -28,6 +28,14 @@ export const PLATFORM_CONFIGS = {
   'jtl-ffn': spec(jtlFfn.settingsSchema, jtlFfn.credentialsSchema),
 } as const satisfies Record<Platform, PlatformConfigSpec>;
 
+/**
+ * The schedule a connection gets when it is created without one. JTL-FFN has no webhooks: its stock and
+ * outbound feeds are polled, every 2 minutes by default (platforms/jtl-ffn.md section 6).
+ */
+export const DEFAULT_SCHEDULES: Partial<Record<Platform, { everyMinutes: number; streams?: string[] }>> = {
+  'jtl-ffn': { everyMinutes: 2, streams: ['stock', 'outbounds'] },
+};
+
 export type SettingsOf<P extends Platform> = z.output<(typeof PLATFORM_CONFIGS)[P]['settings']>;
 export type CredentialsOf<P extends Platform> = z.output<(typeof PLATFORM_CONFIGS)[P]['credentials']>;
 

@@ -18,6 +18,8 @@ const IDENTITY: Record<string, (cfg: unknown) => unknown> = {
   emag: (cfg) => field(cfg, 'username'),
   // Per token.
   printful: (cfg) => sha256(String(field(cfg, 'token') ?? '')),
+  // Per OAuth app and merchant (the tokens rotate; the app and the account do not).
+  'jtl-ffn': (cfg) => `${String(field(cfg, 'clientId') ?? '')}:${String(field(cfg, 'merchantId') ?? '')}`,
 };
 
 /**

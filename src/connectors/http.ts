@@ -46,6 +46,13 @@ export interface HttpClientOptions {
   onRetry?: (info: { attempt: number; error: SyncError; delayMs: number }) => void;
   /** The engine marks the connection needs_reauth. */
   onAuthError?: (error: SyncError) => void;
+  /**
+   * Credentials that expire (an OAuth access token, engine/oauth-tokens.ts): the headers of every attempt,
+   * asked for before it is sent. A 401 asks once more with the token it rejected (`rejected`), which
+   * refreshes it unless another request or process already has, and the request is retried once with
+   * the new one, outside the retry budget; a second 401 is the credentials being refused.
+   */
+  authorize?: (rejected?: string) => Promise<{ token: string; headers: Record<string, string> }>;
   /** Backoff of transient errors and of throttles that name no wait (default 1 s doubling to 60 s, full jitter). */
   backoff?: BackoffOptions;
   /** Which hosts requests may go to; default: public https hosts only. */
@@ -109,11 +116,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const runSignal = opts.signal;
   const { cancelled, unlessCancelled } = cancellationOf(runSignal);
 
-  async function attemptOnce(req: HttpRequest, url: string, target: Target, dispatcher: unknown): Promise<Attempt> {
+  async function attemptOnce(req: HttpRequest, url: string, target: Target, dispatcher: unknown, auth?: Record<string, string>): Promise<Attempt> {
     const { method, label } = target;
-    const headers: Record<string, string> = { accept: 'application/json', ...opts.defaultHeaders, ...req.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.defaultHeaders, ...auth, ...req.headers };
     let body: string | undefined;
-    if (req.body !== undefined) {
+    if (req.form !== undefined) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
@@ -185,21 +195,30 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       opts.onRateLimited?.(untilMs);
     };
 
+    let auth = opts.authorize ? await unlessCancelled(opts.authorize()) : undefined;
+    let reauthorized = false;
     for (let retries = 0; ; retries++) {
       if (runSignal.aborted) throw cancelled();
       const release = await unlessCancelled(opts.limiter.acquire(limitReq, runSignal, reportRateLimited));
       let outcome: Attempt;
       try {
-        outcome = await attemptOnce(req, url, target, dispatcher);
+        outcome = await attemptOnce(req, url, target, dispatcher, auth?.headers);
       } finally {
         release();
       }
       if (outcome.ok) return outcome.res as HttpResponse<T>;
 
       const error = outcome.error;
+      if (error.kind === 'auth' && auth && !reauthorized && outcome.res?.status === 401) {
+        // An expired or revoked access token: one refresh, one retry (authorize throws when it cannot).
+        reauthorized = true;
+        auth = await unlessCancelled(opts.authorize!(auth.token));
+        retries--;
+        continue;
+      }
       if (error.kind === 'auth') opts.onAuthError?.(error);
       const delayMs = nextDelay(retries, error, opts.backoff);
-      if (delayMs === null) throw error;
+      if (delayMs === null || (req.retry === false && error.kind !== 'rate_limited')) throw error;
       if (error.kind === 'rate_limited') {
         // Throttling concerns the whole connection: pause the limiter so that every request waits, this
         // one's retry included (its next acquire waits out the pause), not only this one.

@@ -24,6 +24,15 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Serialised as JSON. */
   body?: unknown;
+  /**
+   * false: a failure whose outcome is unknown (timeout, network error, 5xx) is not retried by the client,
+   * because the platform may have acted on it and the request is not idempotent (a create without an
+   * idempotency key): the caller looks up what happened before it tries again. Throttles (429) and the
+   * one retry after a refreshed token are still made: the platform refused those before acting.
+   */
+  retry?: false;
+  /** Sent form-urlencoded instead of `body` (an OAuth token endpoint). */
+  form?: Record<string, string>;
   /** Rate-limit route group, e.g. eMAG 'orders' vs 'other'. */
   route?: string;
   /** Requested cost for cost-bucket models (Shopify GraphQL); 1 by default. */
@@ -320,6 +329,14 @@ export interface ProductPush {
     compareAtPrice?: string | null;
     gtin?: string | null;
     taxable?: boolean | null;
+    /** Ops fields (core/records.ts OPS_FIELDS) for a platform that holds them (JTL-FFN). */
+    ops?: {
+      dimensions?: { length: number; width: number; height: number; unit: 'mm' | 'cm' | 'm' | 'in' } | null;
+      weight?: { value: number; unit: 'g' | 'kg' | 'lb' | 'oz' } | null;
+      customsCode?: string | null;
+      countryOfOrigin?: string | null;
+      manufacturer?: string | null;
+    };
   }[];
 }
 
@@ -352,6 +369,32 @@ export interface PushOps<Cfg> {
   defaultStockLocationId?: string;
 }
 
+/** What a token endpoint answered to a refresh. */
+export interface TokenGrant {
+  accessToken: string;
+  /** The new refresh token: the one sent is spent (JTL-FFN rotates them). */
+  refreshToken: string;
+  expiresInSec: number;
+}
+
+/**
+ * OAuth access tokens that expire and refresh tokens that rotate (JTL-FFN). The connector only describes
+ * the token endpoint; the engine keeps the tokens (engine/oauth-tokens.ts): stored encrypted in the
+ * connection's credentials (`refreshToken`, `accessToken`, `accessTokenExpiresAt`), refreshed
+ * single-flight across processes, the new refresh token stored before the access token is used, and one
+ * refresh and retry on a 401.
+ */
+export interface OAuthRefresh<Cfg> {
+  /** The token endpoint's absolute URL (it may be on another host than the API). */
+  tokenUrl(cfg: Cfg): string;
+  /** The refresh request (form body and client authentication), relative to tokenUrl. */
+  refreshRequest(cfg: Cfg, refreshToken: string): HttpRequest;
+  /** The grant in the endpoint's answer; throws upstream_invalid_response when it is not one. */
+  parseGrant(body: unknown): TokenGrant;
+  /** The headers that carry an access token. */
+  headers(accessToken: string): Record<string, string>;
+}
+
 export interface Connector<Cfg> {
   platform: Platform;
   /** Settings and credentials merged, validated. */
@@ -363,6 +406,9 @@ export interface Connector<Cfg> {
   streams: Stream<Cfg, any, any>[];
   /** Writes to the platform (used by the bi-directional sync). */
   push?: PushOps<Cfg>;
+  /** Expiring OAuth tokens the engine refreshes (see OAuthRefresh); absent: defaultHeaders authenticate. */
+  oauth?: OAuthRefresh<Cfg>;
+
   webhooks?: {
     /**
      * Signature check on the raw body; must fail closed (no secret => false) and be timing-safe.

@@ -8,10 +8,10 @@ import { z } from 'zod';
 export const Platform = z.enum(['shopify', 'woocommerce', 'printful', 'emag', 'jtl-ffn']);
 export type Platform = z.infer<typeof Platform>;
 
-export const StreamName = z.enum(['products', 'stock', 'orders', 'customers', 'catalog', 'offers']);
+export const StreamName = z.enum(['products', 'stock', 'orders', 'customers', 'catalog', 'offers', 'outbounds']);
 export type StreamName = z.infer<typeof StreamName>;
 
-export const Entity = z.enum(['product', 'stock_level', 'order', 'customer', 'catalog_item']);
+export const Entity = z.enum(['product', 'stock_level', 'order', 'customer', 'catalog_item', 'fulfilment']);
 export type Entity = z.infer<typeof Entity>;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -278,6 +278,31 @@ export const CatalogItemRecord = z.strictObject({
 export type CatalogItemRecord = z.infer<typeof CatalogItemRecord>;
 
 // ---------------------------------------------------------------------------------------------------------
+// Fulfilments: a hub order handed to a fulfiller (a JTL-FFN outbound), with its status and tracking.
+
+export const Shipment = z.strictObject({
+  trackingNumber: opt(Text),
+  trackingUrl: opt(z.url({ protocol: /^https?$/ })),
+  carrier: opt(Text),
+  shippedAt: opt(IsoDateTime),
+});
+export type Shipment = z.infer<typeof Shipment>;
+
+export const FulfilmentRecord = z.strictObject({
+  entity: z.literal('fulfilment'),
+  /** The fulfiller's id of the outbound. */
+  externalId: Id,
+  /** The key the hub sent the outbound with (JTL merchantOutboundNumber): the hub order's id. */
+  orderRef: Id,
+  /** In the fulfiller's own vocabulary (JTL: Pending, Acknowledged, Shipped, Canceled, ...). */
+  status: Text,
+  warehouseId: opt(Text),
+  shipments: z.array(Shipment),
+  remoteUpdatedAt: opt(IsoDateTime),
+});
+export type FulfilmentRecord = z.infer<typeof FulfilmentRecord>;
+
+// ---------------------------------------------------------------------------------------------------------
 // The union, parsing and invalid records.
 
 export const CanonicalRecord = z.discriminatedUnion('entity', [
@@ -286,6 +311,7 @@ export const CanonicalRecord = z.discriminatedUnion('entity', [
   OrderRecord,
   CustomerRecord,
   CatalogItemRecord,
+  FulfilmentRecord,
 ]);
 export type CanonicalRecord = z.infer<typeof CanonicalRecord>;
 

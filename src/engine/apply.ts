@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash } from '../core/hash.js';
 import { timeOrderedUuid } from '../core/ids.js';
-import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, OrderRecord, ProductField, ProductRecord, StockLevelRecord } from '../core/records.js';
+import type { CanonicalRecord, CatalogItemRecord, CustomerRecord, Entity, FulfilmentRecord, OrderRecord, ProductField, ProductRecord, StockLevelRecord } from '../core/records.js';
 import { fieldHashes, pushedFields, pushHashOf } from '../core/push-hash.js';
 import { productFieldsOf } from './product-merge.js';
 import { recordKey } from '../core/records.js';
@@ -13,6 +13,7 @@ import type { Queryable } from '../store/db.js';
 import type { ContextDeps } from './run-context.js';
 import { type HubStatementPart, type HubWrite, prepareProducts, PRODUCTS_PART, upsertCatalogItems, upsertCustomers, upsertOrders } from './hub-writes.js';
 import { upsertStockLevels } from './stock-levels.js';
+import { queueOutbounds, upsertFulfilments } from './fulfilments.js';
 
 export interface ApplyContext {
   tenantId: string;
@@ -39,6 +40,8 @@ export interface ApplyResult {
   changedProducts: Set<string>;
   /** Hub products the origin tried to change in fields it may not write: the hub value is pushed back to it. */
   reassertProducts: Set<string>;
+  /** Fulfilment connections asked for outbounds of the orders stored (fulfilments.ts): told after the commit. */
+  outbounds: Set<string>;
 }
 
 interface LinkRow {
@@ -59,7 +62,7 @@ export function recordHash(r: CanonicalRecord): string {
 }
 
 export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: CanonicalRecord[]): Promise<ApplyResult> {
-  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [], changedProducts: new Set(), reassertProducts: new Set() };
+  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [], changedProducts: new Set(), reassertProducts: new Set(), outbounds: new Set() };
   const byEntity = new Map<Entity, Map<string, CanonicalRecord>>();
   for (const r of records) {
     let group = byEntity.get(r.entity);
@@ -67,7 +70,7 @@ export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: Ca
     group.set(recordKey(r), r); // the last copy of a key within a page wins
   }
   // Products before stock levels, customers before orders: later groups resolve ids of earlier ones.
-  for (const entity of ['product', 'customer', 'catalog_item', 'stock_level', 'order'] as Entity[]) {
+  for (const entity of ['product', 'customer', 'catalog_item', 'stock_level', 'order', 'fulfilment'] as Entity[]) {
     const group = byEntity.get(entity);
     if (group) await applyGroup(tx, ctx, entity, group, result);
   }
@@ -139,6 +142,10 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     }
     case 'order':
       written = await upsertOrders(tx, ctx, writes as HubWrite<OrderRecord>[]);
+      for (const id of await queueOutbounds(tx, ctx.tenantId, written.map((w) => w.hubId!))) result.outbounds.add(id);
+      break;
+    case 'fulfilment':
+      written = await upsertFulfilments(tx, ctx, writes as HubWrite<FulfilmentRecord>[]);
       break;
   }
   if (written.length === 0) return;
@@ -211,11 +218,14 @@ export function newHubId(): string {
 }
 
 /**
- * After the commit of what `result` came from: the products whose fields changed are pushed to their
+ * After the commit of what `result` came from: fulfilment connections are told of the outbounds asked
+ * for, the products whose fields changed are pushed to their
  * other platforms, and those the origin tried to change in fields it may not write get the hub's value
  * pushed back to it. A failure to queue leaves the product as it is (a later full sync pushes it).
  */
-export async function queueProductPushes(deps: Pick<ContextDeps, 'enqueueProductPushes' | 'logger'>, tenantId: string, connectionId: string, result: Pick<ApplyResult, 'changedProducts' | 'reassertProducts'>): Promise<void> {
+export async function queueProductPushes(deps: Pick<ContextDeps, 'enqueueProductPushes' | 'onPullWrites' | 'logger'>, tenantId: string, connectionId: string, result: Pick<ApplyResult, 'changedProducts' | 'reassertProducts' | 'outbounds'>): Promise<void> {
+  // Outbounds the orders asked for are pull writes of their fulfilment connection, stored with the orders.
+  for (const id of result.outbounds) deps.onPullWrites?.(tenantId, id);
   if (!deps.enqueueProductPushes) return;
   const warn = (err: unknown) => deps.logger.warn({ err, tenantId, connectionId }, 'could not queue product pushes');
   if (result.changedProducts.size > 0) await deps.enqueueProductPushes(tenantId, [...result.changedProducts], { exceptConnectionId: connectionId }).catch(warn);

@@ -27,6 +27,7 @@ const TARGETS: Record<Entity, string> = {
   customer: 'links (tenant_id, connection_id, entity, external_id)',
   catalog_item: 'links (tenant_id, connection_id, entity, external_id)',
   stock_level: 'links (tenant_id, connection_id, entity, external_id)',
+  fulfilment: 'links (tenant_id, connection_id, entity, external_id)',
   order: 'links (tenant_id, connection_id, entity, external_id), order_lines (tenant_id, order_id)',
 };
 

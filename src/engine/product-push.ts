@@ -96,6 +96,7 @@ function names(members: Member[]): { title: string; variantNames: string[] } {
   return { title, variantNames: members.map((m) => strip(title, nameOf(m)) ?? nameOf(m)) };
 }
 
+type Ops = NonNullable<ProductPush['skus'][number]['ops']>;
 const str = (v: unknown) => (typeof v === 'string' ? v : v === null ? null : undefined);
 
 export interface BuiltPush {
@@ -125,6 +126,14 @@ export function buildPush(members: Member[], fields: readonly ProductField[] = P
       compareAtPrice: str(m.data.compareAtPrice),
       gtin: str(m.data.gtin),
       taxable: typeof m.data.taxable === 'boolean' ? m.data.taxable : m.data.taxable === null ? null : undefined,
+      ops: {
+        // Validated canonical values (core/records.ts) as stored in the hub row.
+        dimensions: m.data.dimensions as Ops['dimensions'],
+        weight: m.data.weight as Ops['weight'],
+        customsCode: str(m.data.customsCode),
+        countryOfOrigin: str(m.data.countryOfOrigin),
+        manufacturer: str(m.data.manufacturer),
+      },
     })),
   };
   const sent = push.skus.map((s, i) => ({
@@ -139,6 +148,7 @@ export function buildPush(members: Member[], fields: readonly ProductField[] = P
     compareAtPrice: s.compareAtPrice,
     gtin: s.gtin,
     taxable: s.taxable,
+    ...s.ops,
   }));
   const picked = sent.map((v) => pushedFields(fields, v));
   return { push, sent: picked, hashes: picked.map(pushHashOf) };
@@ -160,7 +170,8 @@ export async function pushTarget(deps: ContextDeps, job: PushJob, signal: AbortS
   if (!ops?.upsertProduct && !ops?.setStock) return { outcome: 'nothing' };
   const built = ops.upsertProduct ? buildPush(group.members, ops.productFields) : null;
   const changed = built ? group.members.filter((m, i) => m.last_pushed_hash !== built.hashes[i]) : [];
-  const target = { platform: conn.platform, stockLocationId: (conn.config as { stockLocationId?: string }).stockLocationId, defaultStockLocationId: ops.defaultStockLocationId };
+  const cfg = conn.config as { stockLocationId?: string; stockWarehouses?: string[] };
+  const target = { platform: conn.platform, stockLocationId: cfg.stockLocationId, stockWarehouses: cfg.stockWarehouses, defaultStockLocationId: ops.defaultStockLocationId };
   const stock = ops.setStock
     ? await deps.db.withTenant(job.tenantId, (tx) => planStockPush(tx, job, group.members.map((m) => m.link_id), target))
     : { sends: [], problems: [] };

@@ -194,7 +194,7 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       progress.total = page.total ?? progress.total;
       progress.rateLimitedUntil = null;
 
-      const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>() };
+      const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>(), outbounds: new Set<string>() };
       version = await commitPage(deps, opts, control, run, {
         records, invalid, items: page.items, envelope, version, counts, progress,
         passId: run.mode === 'full' ? passId : null,
@@ -260,7 +260,7 @@ interface PageWrite {
   pushedFields?: readonly ProductField[];
   writes?: PullWrite[];
   /** Filled with the products the committed page changed or must push back (ApplyResult). */
-  pushes: { changedProducts: Set<string>; reassertProducts: Set<string> };
+  pushes: { changedProducts: Set<string>; reassertProducts: Set<string>; outbounds: Set<string> };
 }
 
 /** One transaction: records + dead letters + checkpoint + progress. Retried; then the page itself is dead-lettered. */
@@ -273,6 +273,7 @@ async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, con
         const applied = await applyRecords(tx, applyCtx, p.records);
         p.pushes.changedProducts = applied.changedProducts;
         p.pushes.reassertProducts = applied.reassertProducts;
+        p.pushes.outbounds = applied.outbounds;
         const dead = [
           ...p.invalid.map((i) => ({ kind: 'record' as const, externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })),
           ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: 'externalId' in r.record ? r.record.externalId : r.record.productExternalId, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),

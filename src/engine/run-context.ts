@@ -9,6 +9,7 @@ import type { RetryBudget } from '../core/retry-budget.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
 import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
+import { accessTokenHeaders } from './oauth-tokens.js';
 import type { EnqueueOptions } from './product-pushes.js';
 import type { AnyConnector, ConnectorRegistry, LimiterRegistry } from './registry.js';
 
@@ -87,6 +88,7 @@ export function buildCtx(
     observeRateLimit: c.observeRateLimit?.bind(c),
     onRateLimited: run.hooks?.onRateLimited,
     onRetry: run.hooks?.onRetry,
+    ...(c.oauth ? { authorize: (rejected?: string) => accessTokenHeaders({ deps, conn, oauth: c.oauth!, signal: run.signal }, rejected) } : {}),
     onAuthError: (err) => {
       // Credentials were refused: no retry, and the connection says so until someone fixes it.
       void deps.db

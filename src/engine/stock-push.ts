@@ -1,5 +1,6 @@
 // The stock half of a product push (product-push.ts): each SKU of the target is sent the hub's stock —
-// the sum of its levels set in the hub or reported by JTL-FFN (core/ownership.ts STOCK_AUTHORITIES) —
+// the sum of its levels set in the hub or reported by JTL-FFN (core/ownership.ts STOCK_AUTHORITIES), of
+// the JTL warehouses the target's `stockWarehouses` setting names (default: all) —
 // through the connector's push.setStock, at one location of the platform:
 //   1. the connection's `stockLocationId` setting, else
 //   2. the one location the platform reports the SKU at (its pulled level), else
@@ -43,7 +44,7 @@ export async function planStockPush(
   tx: Queryable,
   job: PushJob,
   linkIds: string[],
-  target: { platform: string; stockLocationId?: string | undefined; defaultStockLocationId?: string | undefined },
+  target: { platform: string; stockLocationId?: string | undefined; stockWarehouses?: string[] | undefined; defaultStockLocationId?: string | undefined },
 ): Promise<StockPlan> {
   const plan: StockPlan = { sends: [], problems: [] };
   if (isStockAuthority(target.platform) || linkIds.length === 0) return plan;
@@ -53,9 +54,10 @@ export async function planStockPush(
               WHERE s.tenant_id = l.tenant_id AND s.product_id = l.hub_id AND s.connection_id = l.connection_id) AS reported
        FROM links l
        CROSS JOIN LATERAL (SELECT sum(s.available) AS available, max(s.updated_at) AS at FROM stock_levels s
-                            WHERE s.tenant_id = l.tenant_id AND s.product_id = l.hub_id AND s.origin IN ('hub', 'jtl-ffn')) h
+                            WHERE s.tenant_id = l.tenant_id AND s.product_id = l.hub_id
+                              AND (s.origin = 'hub' OR (s.origin = 'jtl-ffn' AND ($3::text[] IS NULL OR s.location_id = ANY($3::text[]))))) h
       WHERE l.tenant_id = $1 AND l.id = ANY($2::uuid[]) ORDER BY length(l.external_id), l.external_id`,
-    [job.tenantId, linkIds],
+    [job.tenantId, linkIds, target.stockWarehouses ?? null],
   );
   for (const r of rows) {
     if (r.hub_available === null) continue;

@@ -10,6 +10,7 @@ const HUB_TABLE: Partial<Record<Entity, string>> = {
   customer: 'customers',
   order: 'orders',
   catalog_item: 'catalog_items',
+  // Fulfilments stay: an outbound the fulfiller no longer lists is history, not a deletion.
   // Stock levels are never swept: a missing feed row must not zero stock.
 };
 

@@ -49,7 +49,7 @@ export interface BatchResult {
   /** Each event's outcome by webhook_events id. */
   outcomes: Map<string, Outcome>;
   /** Products to push once the batch is committed (ApplyResult: changed, and to re-assert on this platform). */
-  pushes: Pick<ApplyResult, 'changedProducts' | 'reassertProducts'>;
+  pushes: Pick<ApplyResult, 'changedProducts' | 'reassertProducts' | 'outbounds'>;
   /** Records handed to the hub writes, per entity (for the planner statistics). */
   records: Map<Entity, number>;
 }
@@ -65,7 +65,7 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const outcomes = new Map<string, Outcome>();
   const records = new Map<Entity, number>();
-  const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>() };
+  const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>(), outbounds: new Set<string>() };
   // The fields a push to this platform writes: a record that hashes to our last push is its echo.
   const pushedFields = deps.registry.get(at.platform)?.push?.productFields;
   const applyCtx: ApplyContext = { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null, pushedFields };
@@ -73,6 +73,7 @@ export async function applyBatch(
     const applied = await applyRecords(tx, applyCtx, records);
     for (const id of applied.changedProducts) pushes.changedProducts.add(id);
     for (const id of applied.reassertProducts) pushes.reassertProducts.add(id);
+    for (const id of applied.outbounds) pushes.outbounds.add(id);
     return applied;
   };
   const segment = new Segment(tx, at, outcomes, records, apply);

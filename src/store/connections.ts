@@ -1,7 +1,9 @@
 // Connections of a tenant. Credentials and webhook secrets are encrypted before they reach SQL
 // and are never part of a ConnectionView; only the engine reads them back (loadConnectionSecrets).
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_SCHEDULES } from '../connectors/configs.js';
 import { SyncError } from '../core/errors.js';
+import type { Platform } from '../core/records.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Queryable } from './db.js';
 import { cursorTimestampSql, type Keyset, type Page, toPage } from './paging.js';
@@ -111,6 +113,12 @@ export interface NewConnection {
   schedule?: SyncSchedule | null | undefined;
 }
 
+/** The given schedule; without one (undefined, not null) the platform's default, if it has one. */
+function scheduleOf(c: NewConnection): string | null {
+  const schedule = c.schedule === undefined ? DEFAULT_SCHEDULES[c.platform as Platform] : c.schedule;
+  return schedule ? JSON.stringify(schedule) : null;
+}
+
 export async function insertConnection(tx: Queryable, box: SecretBox, c: NewConnection): Promise<ConnectionView> {
   const id = randomUUID();
   const { rows } = await tx.query<ConnectionRow>(
@@ -124,7 +132,7 @@ export async function insertConnection(tx: Queryable, box: SecretBox, c: NewConn
       JSON.stringify(c.settings),
       box.encryptJson(c.credentials, credentialsAad(id)),
       c.webhookSecret ? box.encrypt(c.webhookSecret, webhookAad(id)) : null,
-      c.schedule ? JSON.stringify(c.schedule) : null,
+      scheduleOf(c),
     ],
   );
   return toView(rows[0]!);
@@ -196,7 +204,12 @@ export async function updateConnection(
   };
   if (patch.name !== undefined) set('name', patch.name);
   if (patch.settings !== undefined) set('settings', JSON.stringify(patch.settings));
-  if (patch.credentials !== undefined) set('credentials_enc', box.encryptJson(patch.credentials, credentialsAad(id)));
+  if (patch.credentials !== undefined) {
+    set('credentials_enc', box.encryptJson(patch.credentials, credentialsAad(id)));
+    // New credentials (a new authorization): an interrupted or running token refresh no longer concerns
+    // them (engine/oauth-tokens.ts); a running one sees the change and keeps the new tokens.
+    sets.push('token_refresh_started_at = NULL', 'token_lease_by = NULL', 'token_lease_until = NULL');
+  }
   if (patch.webhookSecret !== undefined) {
     set('webhook_secret_enc', patch.webhookSecret === null ? null : box.encrypt(patch.webhookSecret, webhookAad(id)));
   }

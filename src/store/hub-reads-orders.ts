@@ -41,6 +41,17 @@ export interface OrderView extends OrderSummary {
   updatedAt: string;
   lines: OrderLineView[];
   links: LinkView[];
+  /** Its outbounds at a fulfiller (JTL-FFN), with status and tracking (engine/fulfilments.ts). */
+  fulfilments: FulfilmentView[];
+}
+
+export interface FulfilmentView {
+  connectionId: string;
+  externalId: string;
+  status: string;
+  warehouseId: string | null;
+  shipments: Record<string, unknown>[];
+  updatedAt: string;
 }
 
 export interface OrderFilter {
@@ -61,12 +72,16 @@ const LINES_JSON = `coalesce((SELECT json_agg(json_build_object('lineNo', x.line
     'name', x.name, 'quantity', x.quantity, 'unitPrice', ${moneySql('x.unit_price')}, 'total', ${moneySql('x.total')}) ORDER BY x.line_no)
   FROM order_lines x WHERE x.order_id = o.id AND x.tenant_id = o.tenant_id), '[]'::json)`;
 
+const FULFILMENTS_JSON = `coalesce((SELECT json_agg(json_build_object('connectionId', f.connection_id, 'externalId', f.external_id, 'status', f.status,
+    'warehouseId', f.warehouse_id, 'shipments', f.shipments, 'updatedAt', ${isoSql('f.updated_at')}) ORDER BY f.created_at)
+  FROM order_fulfilments f WHERE f.order_id = o.id AND f.tenant_id = o.tenant_id), '[]'::json)`;
+
 /** An order row (alias o) as an OrderView. */
 const ORDER_JSON = `json_build_object(${ORDER_SUMMARY_FIELDS},
   'totals', ${jsonOf("o.data->'totals'", 'object')}, 'customerId', o.customer_id,
   'customer', ${jsonOf("o.data->'customer'", 'object')}, 'addresses', ${jsonOf("o.data->'addresses'", 'object')},
   'createdAt', ${isoSql('o.created_at')}, 'updatedAt', ${isoSql('o.updated_at')},
-  'lines', ${LINES_JSON}, 'links', ${linksJsonSql('order', 'o')})`;
+  'lines', ${LINES_JSON}, 'links', ${linksJsonSql('order', 'o')}, 'fulfilments', ${FULFILMENTS_JSON})`;
 
 function orderConditions(w: Where, f: OrderFilter): void {
   if (f.status !== undefined) w.add(`o.status = ${w.param(f.status)}`);

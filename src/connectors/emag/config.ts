@@ -1,6 +1,6 @@
 // eMAG Marketplace connection settings and credentials (platforms/emag.md sections 1 and 6).
 import { z } from 'zod';
-import { baseUrl, secret, stockLocationId } from '../config-common.js';
+import { baseUrl, secret, stockLocationId, stockWarehouses } from '../config-common.js';
 
 export const settingsSchema = z.strictObject({
   // Main and FBE (Fulfilled by eMAG) are separate seller logins; each is its own connection so that they
@@ -14,6 +14,7 @@ export const settingsSchema = z.strictObject({
   autoAcknowledge: z.boolean().default(false),
   // The warehouse the hub's stock is set in (default: the one the offer reports, else 1).
   stockLocationId,
+  stockWarehouses,
   // The documented limits (12 req/s on order routes, 3 req/s shared by all others) unless eMAG granted the
   // seller different ones; a sandbox running on compressed time needs the compressed figures here too.
   requestsPerSecond: z

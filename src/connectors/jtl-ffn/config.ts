@@ -1,5 +1,6 @@
 // JTL-FFN connection settings and credentials (platforms/jtl-ffn.md sections 1 and 2).
 import { z } from 'zod';
+import { OutboundRule } from '../../core/outbound-rule.js';
 import { baseUrl, httpUrl, secret } from '../config-common.js';
 
 export const settingsSchema = z.strictObject({
@@ -12,6 +13,13 @@ export const settingsSchema = z.strictObject({
   // The token endpoint is on a different host (oauth2.api.jtl-software.com) than the API, so pointing the
   // connector at a sandbox needs its own override.
   oauthUrl: httpUrl('oauthUrl').optional(),
+  /**
+   * Which channel orders become outbounds (core/outbound-rule.ts, engine/fulfilments.ts); absent: none. `{}` sends
+   * paid, unfulfilled Shopify, WooCommerce and eMAG orders.
+   */
+  outboundRule: OutboundRule.optional(),
+  /** Shipping type of the outbounds created (platforms/jtl-ffn.md section 2). */
+  shippingType: z.enum(['Standard', 'Expedited', 'NextDay', 'SecondDay', 'SameDay', 'ByShippingLabelProvider']).default('Standard'),
 });
 
 // Both tokens are optional: a connection can be saved before the authorization-code grant has run (it is then
@@ -21,6 +29,8 @@ export const credentialsSchema = z.strictObject({
   clientSecret: secret('clientSecret'),
   refreshToken: secret('refreshToken').optional(),
   accessToken: secret('accessToken').optional(),
+  /** When the stored access token expires (ISO 8601); written by the engine with every refresh. */
+  accessTokenExpiresAt: z.string().optional(),
 });
 
 export type JtlFfnSettings = z.infer<typeof settingsSchema>;

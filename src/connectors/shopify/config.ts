@@ -1,6 +1,6 @@
 // Shopify connection settings and credentials (platforms/shopify.md sections 0, 1 and 6).
 import { z } from 'zod';
-import { baseUrl, secret, stockLocationId } from '../config-common.js';
+import { baseUrl, secret, stockLocationId, stockWarehouses } from '../config-common.js';
 
 // A bare host name: the Admin API lives at https://{shop}.myshopify.com/admin/api/{version}/... and the
 // scheme and path are added by the connector.
@@ -23,6 +23,7 @@ export const settingsSchema = z.strictObject({
   mode: z.enum(['graphql', 'rest']).default('graphql'),
   baseUrl,
   stockLocationId,
+  stockWarehouses,
 });
 
 export const credentialsSchema = z.strictObject({

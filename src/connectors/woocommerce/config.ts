@@ -1,6 +1,6 @@
 // WooCommerce connection settings and credentials (platforms/woocommerce.md sections 1 and 6).
 import { z } from 'zod';
-import { baseUrl, httpUrl, secret } from '../config-common.js';
+import { baseUrl, httpUrl, secret, stockWarehouses } from '../config-common.js';
 
 export const settingsSchema = z.strictObject({
   // The store's home URL. Over https the connector authenticates with Basic auth; over plain http it must
@@ -10,6 +10,7 @@ export const settingsSchema = z.strictObject({
   // Send consumer_key/consumer_secret as query parameters instead of Basic auth: some hosts strip the
   // Authorization header.
   queryStringAuth: z.boolean().default(false),
+  stockWarehouses,
 });
 
 export const credentialsSchema = z.strictObject({

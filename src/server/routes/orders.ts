@@ -57,6 +57,18 @@ export const orderView = orderSummary.extend({
     }),
   ),
   links: z.array(linkView),
+  fulfilments: z
+    .array(
+      z.object({
+        connectionId: z.string(),
+        externalId: z.string().describe("the fulfiller's id (JTL outboundId)"),
+        status: z.string().describe("in the fulfiller's words: Pending, Acknowledged, Shipped, Canceled, ..."),
+        warehouseId: z.string().nullable(),
+        shipments: z.array(z.record(z.string(), z.unknown())).describe('{trackingNumber, trackingUrl, carrier, shippedAt}'),
+        updatedAt: z.string(),
+      }),
+    )
+    .describe('outbounds of the order at a fulfiller (JTL-FFN)'),
 });
 
 export const orderPage = pageOf(orderView);
