@@ -19,6 +19,18 @@ export const configSchema = z.object({
     .describe('keys secrets may still be encrypted under while the master key is rotated (comma-separated)'),
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535).default(3000),
+  metricsPort: z.coerce
+    .number({ error: 'must be a port number (0-65535)' })
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('port of a second listener serving only GET /metrics (Prometheus), without authentication; absent => none'),
+  metricsPublic: z
+    .union([z.boolean(), z.enum(['1', '0', 'true', 'false'])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .optional()
+    .describe('serve GET /metrics on the API port too, without authentication (default off: 404)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   logFormat: z.enum(['pretty', 'json']).optional().describe('log lines: pretty or json; absent => pretty on a terminal, json otherwise'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('the URL platforms reach this server at (OAuth redirects, webhook addresses)'),
@@ -48,6 +60,8 @@ export const ENV_VARS: Record<keyof Config, string> = {
   previousMasterKeys: 'COMMERCE_SYNC_PREVIOUS_MASTER_KEYS',
   host: 'HOST',
   port: 'PORT',
+  metricsPort: 'COMMERCE_SYNC_METRICS_PORT',
+  metricsPublic: 'COMMERCE_SYNC_METRICS_PUBLIC',
   logLevel: 'LOG_LEVEL',
   logFormat: 'LOG_FORMAT',
   publicUrl: 'COMMERCE_SYNC_PUBLIC_URL',

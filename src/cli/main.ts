@@ -48,7 +48,9 @@ program
   .description('run the API, webhook receivers, docs and an embedded worker')
   .addOption(new Option('-p, --port <port>', 'port to listen on (PORT, default 3000)'))
   .addOption(new Option('--host <host>', 'interface to bind (HOST, default 127.0.0.1)'))
-  .action(async (opts: { port?: string; host?: string }) => (await import('./commands/serve.js')).serveCommand(globalFlags(), opts));
+  .addOption(new Option('--metrics-port <port>', 'also serve GET /metrics (Prometheus, no auth) alone on this port (COMMERCE_SYNC_METRICS_PORT)'))
+  .addOption(new Option('--metrics-public', 'serve GET /metrics on the API port too, without auth (COMMERCE_SYNC_METRICS_PUBLIC=1)'))
+  .action(async (opts: { port?: string; host?: string; metricsPort?: string; metricsPublic?: boolean }) => (await import('./commands/serve.js')).serveCommand(globalFlags(), opts));
 
 program
   .command('master-key')
@@ -227,6 +229,7 @@ program
   .command('worker')
   .description('execute queued runs and resume orphaned ones, without the HTTP server (scale-out on PostgreSQL)')
   .option('--concurrency <n>', 'runs executed at once by this process', '4')
+  .addOption(new Option('--metrics-port <port>', 'serve GET /metrics (Prometheus, no auth) on this port (COMMERCE_SYNC_METRICS_PORT)'))
   .action(async (opts) => (await import('./commands/worker.js')).workerCommand(globalFlags(), opts));
 
 async function run(): Promise<void> {

@@ -19,7 +19,9 @@ export async function openRuntime(flags: Partial<Record<keyof Config, unknown>> 
   // Resolve the key before touching the database: a production start without a key fails fast.
   const key = resolveMasterKey({ envKey: config.masterKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const previous = previousMasterKeys(config.previousMasterKeys);
-  const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel, format: config.logFormat });
+  // Logs go to stderr: a command's stdout is its output (`--json` must stay parseable), and `serve`
+  // and `worker` log there as well, beside what they print.
+  const logger = createLogger({ level: opts.quiet ? 'warn' : config.logLevel, format: config.logFormat, fd: 2 });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const { applied } = await migrate(db);

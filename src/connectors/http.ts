@@ -44,6 +44,8 @@ export interface HttpClientOptions {
    * short pacing waits are reported too, the receiver decides what is worth showing). */
   onRateLimited?: (untilMs: number) => void;
   onRetry?: (info: { attempt: number; error: SyncError; delayMs: number }) => void;
+  /** Every answer classified as rate limited (a 429 or the platform's own throttle answer), retried or not (metrics). */
+  onThrottled?: () => void;
   /** The engine marks the connection needs_reauth. */
   onAuthError?: (error: SyncError) => void;
   /**
@@ -209,6 +211,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (outcome.ok) return outcome.res as HttpResponse<T>;
 
       const error = outcome.error;
+      if (error.kind === 'rate_limited' && outcome.res) opts.onThrottled?.();
       if (error.kind === 'auth' && auth && !reauthorized && outcome.res?.status === 401) {
         // An expired or revoked access token: one refresh, one retry (authorize throws when it cannot).
         reauthorized = true;

@@ -14,6 +14,11 @@ export const OutboundRule = z.strictObject({
   platforms: z.array(z.enum(CHANNELS)).min(1).default([...CHANNELS]),
   financialStatus: z.array(z.string().min(1)).min(1).default(['paid']),
   fulfillmentStatus: z.array(z.string().min(1)).default(['unfulfilled', 'fulfilled_by_seller']),
+  /**
+   * Order statuses that are never sent, paid or not: Shopify cancels without refunding, eMAG says
+   * 'canceled', and a WooCommerce order has no fulfilment status, only `completed` once shipped.
+   */
+  excludeStatus: z.array(z.string().min(1)).default(['cancelled', 'canceled', 'completed', 'refunded', 'failed']),
   /** Orders placed before this instant are never sent (an initial import of old orders). */
   placedAfter: z.iso.datetime({ offset: true }).optional(),
 });

@@ -34,6 +34,8 @@ export interface ApplyResult {
   added: number;
   updated: number;
   unchanged: number;
+  /** added / updated / unchanged per entity (the metrics' records_applied_total). */
+  byEntity: Map<Entity, { added: number; updated: number; unchanged: number }>;
   /** Records that are valid but cannot be placed (e.g. stock for a SKU the hub does not know). */
   rejected: { record: CanonicalRecord; reason: string }[];
   /** Hub products whose fields (or, from a stock authority, stock) this apply changed: to be pushed to their other platforms once committed. */
@@ -62,7 +64,7 @@ export function recordHash(r: CanonicalRecord): string {
 }
 
 export async function applyRecords(tx: Queryable, ctx: ApplyContext, records: CanonicalRecord[]): Promise<ApplyResult> {
-  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, rejected: [], changedProducts: new Set(), reassertProducts: new Set(), outbounds: new Set() };
+  const result: ApplyResult = { added: 0, updated: 0, unchanged: 0, byEntity: new Map(), rejected: [], changedProducts: new Set(), reassertProducts: new Set(), outbounds: new Set() };
   const byEntity = new Map<Entity, Map<string, CanonicalRecord>>();
   for (const r of records) {
     let group = byEntity.get(r.entity);
@@ -85,6 +87,8 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     [ctx.tenantId, ctx.connectionId, entity, keys],
   );
   const linkByKey = new Map(links.map((l) => [l.external_id, l]));
+  const counted = { added: 0, updated: 0, unchanged: 0 };
+  result.byEntity.set(entity, counted);
   const seen: string[] = [];
   const writes: HubWrite<CanonicalRecord>[] = [];
   for (const [key, record] of group) {
@@ -92,6 +96,7 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     const link = linkByKey.get(key);
     if (link && link.last_pulled_hash === hash && link.deleted_at === null) {
       result.unchanged++;
+      counted.unchanged++;
       seen.push(link.id);
       continue;
     }
@@ -142,7 +147,6 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
     }
     case 'order':
       written = await upsertOrders(tx, ctx, writes as HubWrite<OrderRecord>[]);
-      for (const id of await queueOutbounds(tx, ctx.tenantId, written.map((w) => w.hubId!))) result.outbounds.add(id);
       break;
     case 'fulfilment':
       written = await upsertFulfilments(tx, ctx, writes as HubWrite<FulfilmentRecord>[]);
@@ -150,9 +154,12 @@ async function applyGroup(tx: Queryable, ctx: ApplyContext, entity: Entity, grou
   }
   if (written.length === 0) return;
   await writeLinksAndLog(tx, ctx, entity, written, productRows);
+  // After the links: the rule names channel platforms, which queueOutbounds reads from the order's link.
+  if (entity === 'order') for (const id of await queueOutbounds(tx, ctx.tenantId, written.map((w) => w.hubId!))) result.outbounds.add(id);
   for (const w of written) {
     if (w.isNew) result.added++;
     else result.updated++;
+    counted[w.isNew ? 'added' : 'updated']++;
   }
 }
 

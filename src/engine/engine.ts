@@ -26,6 +26,7 @@ import type { ConnectionPasses } from './connection-passes.js';
 import type { RawRequest } from '../connectors/types.js';
 import type { DeadLetterFilter } from './dead-letters.js';
 import { ProductPushes, type ProductPushOptions } from './product-pushes.js';
+import { runsTotal } from './metrics.js';
 
 export { RUN_QUEUE } from './dispatch.js';
 export { PULL_WRITES_QUEUE, WEBHOOK_QUEUE } from './background-passes.js';
@@ -234,7 +235,7 @@ export class Engine {
           if (!hb) controller.abort(new SyncError('conflict', 'run lease lost'));
           else if (hb.cancelRequested) controller.abort(new SyncError('cancelled', 'run cancelled on request'));
         })
-        .catch((err) => this.deps.logger.warn({ err, runId }, 'heartbeat failed'));
+        .catch((err) => this.deps.logger.warn({ err, runId, connectionId: claimed.connection_id }, 'heartbeat failed'));
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     try {
       if (claimed.cancel_requested) controller.abort(new SyncError('cancelled', 'run cancelled on request'));
@@ -260,7 +261,15 @@ export class Engine {
   }
 
   async cancel(tenantId: string, runId: string): Promise<RunRow | null> {
-    const row = await this.db.withTenant(tenantId, (tx) => requestCancel(tx, tenantId, runId));
+    const { row, before } = await this.db.withTenant(tenantId, async (tx) => {
+      const { rows } = await tx.query<{ status: string; platform: string }>(
+        'SELECT r.status, c.platform FROM sync_runs r JOIN connections c ON c.id = r.connection_id WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r',
+        [tenantId, runId],
+      );
+      return { row: await requestCancel(tx, tenantId, runId), before: rows[0] };
+    });
+    // A queued run no worker held ends here, never reaching executePull's finish: counted here.
+    if (row && before?.status === 'queued' && row.status === 'cancelled') runsTotal.inc({ platform: before.platform, stream: row.stream, outcome: 'cancelled' });
     // Runs of this process stop at once; others see the flag at their next heartbeat.
     if (row) this.running.get(runId)?.abort(new SyncError('cancelled', 'run cancelled on request'));
     return row;

@@ -5,7 +5,9 @@
 // taken in the transaction that stores the order, and it is stored there too, as a pull write of the
 // fulfilment connection (kind OUTBOUND_WRITE, key = the hub order's id): the same outbox that performs
 // eMAG's acknowledgements performs it after the commit, at least once, and a (kind, key) is stored once,
-// so an order read again, or changed again, never asks for a second outbound. The handler looks the key
+// so an order read again, or changed again, never asks for a second outbound. A write the outbound's
+// handler refused for the order's data (no shipping address, a line without SKU: upstream_rejected) is
+// asked for again, with the order as it is now, when the order changes. The handler looks the key
 // up at the fulfiller before creating (connectors/jtl-ffn/outbounds.ts): a retry after a crash finds the
 // outbound the first attempt created.
 //
@@ -16,6 +18,8 @@ import type { FulfilmentRecord } from '../core/records.js';
 import { OutboundRule } from '../core/outbound-rule.js';
 import type { Queryable } from '../store/db.js';
 import type { HubWrite } from './hub-writes.js';
+
+const lower = (list: string[]) => list.map((s) => s.toLowerCase());
 
 /** The pull-write kind that creates an outbound for a hub order. */
 export const OUTBOUND_WRITE = 'fulfilment.outbound';
@@ -47,15 +51,18 @@ export async function queueOutbounds(tx: Queryable, tenantId: string, orderIds: 
                                      FROM order_lines x WHERE x.tenant_id = $1 AND x.order_id = o.id), '[]'::jsonb))
          FROM orders o
         WHERE o.tenant_id = $1 AND o.id = ANY($4::uuid[]) AND o.deleted_at IS NULL
-          -- A cancelled order is never shipped, paid or not (Shopify cancels without refunding, eMAG's 'canceled').
-          AND lower(coalesce(o.status, '')) NOT IN ('cancelled', 'canceled')
+          AND NOT (lower(coalesce(o.status, '')) = ANY($9::text[]))
           AND lower(o.financial_status) = ANY($5::text[])
           AND (o.fulfillment_status IS NULL OR lower(o.fulfillment_status) = ANY($6::text[]))
           AND ($8::timestamptz IS NULL OR o.placed_at >= $8::timestamptz)
           AND EXISTS (SELECT 1 FROM links l JOIN connections c ON c.id = l.connection_id
                        WHERE l.tenant_id = $1 AND l.entity = 'order' AND l.hub_id = o.id AND l.deleted_at IS NULL AND c.platform = ANY($7::text[]))
-       ON CONFLICT (connection_id, kind, key) DO NOTHING`,
-      [tenantId, t.id, OUTBOUND_WRITE, orderIds, rule.financialStatus.map((s) => s.toLowerCase()), rule.fulfillmentStatus.map((s) => s.toLowerCase()), rule.platforms, rule.placedAfter ?? null],
+       ON CONFLICT (connection_id, kind, key) DO UPDATE
+          SET status = 'pending', attempts = 0, next_attempt_at = now(), payload = EXCLUDED.payload, last_error = NULL, error_code = NULL, updated_at = now()
+        WHERE pull_writes.status = 'failed' AND pull_writes.error_code = 'upstream_rejected'`,
+      [
+        tenantId, t.id, OUTBOUND_WRITE, orderIds, lower(rule.financialStatus), lower(rule.fulfillmentStatus), rule.platforms, rule.placedAfter ?? null, lower(rule.excludeStatus),
+      ],
     );
     if (rowCount > 0) asked.add(t.id);
   }

@@ -37,6 +37,8 @@ export const REFRESH_LEASE_MS = 60_000;
 const WAIT_POLL_MS = 50;
 const WAIT_MAX_MS = REFRESH_LEASE_MS + 5_000;
 
+const NO_REFRESH_TOKEN = 'the connection has no refresh token: complete the OAuth authorization (authorization-code grant) and store its refresh token in the credentials';
+
 /** This process's name in the lease column. */
 const PROCESS_ID = `${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -106,7 +108,7 @@ async function obtain(opts: TokenSourceOptions, rejected: string | undefined): P
       if (stored.leaseActive && stored.leaseBy !== PROCESS_ID) return { kind: 'wait' } as const;
       const refreshToken = typeof stored.credentials.refreshToken === 'string' ? stored.credentials.refreshToken : '';
       if (refreshToken === '') {
-        await markNeedsReauth(opts, tx, 'the connection has no refresh token: complete the OAuth authorization (authorization-code grant) and store its refresh token in the credentials');
+        await markNeedsReauth(opts, tx, NO_REFRESH_TOKEN);
         return { kind: 'refused' } as const;
       }
       await tx.query(
@@ -117,7 +119,7 @@ async function obtain(opts: TokenSourceOptions, rejected: string | undefined): P
       return { kind: 'refresh', refreshToken, interruptedAt: stored.startedAt } as const;
     });
     if (step.kind === 'ready') return step.ready;
-    if (step.kind === 'refused') throw new SyncError('upstream_auth', 'the connection has no refresh token; authorize it again');
+    if (step.kind === 'refused') throw new SyncError('upstream_auth', NO_REFRESH_TOKEN);
     if (step.kind === 'wait') {
       if (Date.now() > waitUntil) throw new SyncError('upstream_transient', 'another process has been refreshing the access token for too long');
       await abortableSleep(WAIT_POLL_MS, opts.signal);

@@ -32,6 +32,8 @@ interface Member {
   external_id: string;
   parent_external_id: string | null;
   last_pushed_hash: string | null;
+  /** When a push of this SKU was first asked for and not answered yet (null: none waiting). */
+  push_requested_at: Date | null;
   sku: string | null;
   name: string | null;
   group_title: string | null;
@@ -42,6 +44,8 @@ interface Member {
 export interface LoadedGroup {
   /** The database's clock when the hub was read: requests up to it are answered by this push. */
   readAt: Date;
+  /** performance.now() when it was read: readAt on the process clock, for the push latency. */
+  readMark: number;
   members: Member[];
 }
 
@@ -49,7 +53,7 @@ export interface LoadedGroup {
 export async function loadGroup(tx: Queryable, job: PushJob): Promise<LoadedGroup> {
   const at = await tx.query<{ at: Date }>('SELECT now() AS at');
   const { rows } = await tx.query<Member>(
-    `SELECT l.id AS link_id, l.hub_id, l.external_id, l.parent_external_id, l.last_pushed_hash,
+    `SELECT l.id AS link_id, l.hub_id, l.external_id, l.parent_external_id, l.last_pushed_hash, l.push_requested_at,
             coalesce(p.data->>'sku', p.sku) AS sku, p.name, p.group_title, p.data, p.field_meta
        FROM links l JOIN products p ON p.tenant_id = l.tenant_id AND p.id = l.hub_id
       WHERE l.tenant_id = $1 AND l.connection_id = $2 AND l.entity = 'product' AND l.deleted_at IS NULL
@@ -59,7 +63,7 @@ export async function loadGroup(tx: Queryable, job: PushJob): Promise<LoadedGrou
       ORDER BY length(l.external_id), l.external_id`,
     [job.tenantId, job.connectionId, job.parentExternalId, job.externalId],
   );
-  return { readAt: at.rows[0]!.at, members: rows };
+  return { readAt: at.rows[0]!.at, readMark: performance.now(), members: rows };
 }
 
 const GROUP_FIELDS = ['description', 'vendor', 'productType', 'tags', 'isActive'] as const;
@@ -154,7 +158,17 @@ export function buildPush(members: Member[], fields: readonly ProductField[] = P
   return { push, sent: picked, hashes: picked.map(pushHashOf) };
 }
 
-export type PushOutcome = { outcome: 'nothing' } | { outcome: 'unchanged' | 'pushed'; skus: number };
+/**
+ * `waitedSeconds` (pushed only): from the oldest request the push answered to the platform's answer —
+ * the request's age on the database clock when the hub was read, plus the time since on this process's.
+ */
+export type PushOutcome = { outcome: 'nothing' } | { outcome: 'unchanged'; skus: number } | { outcome: 'pushed'; skus: number; waitedSeconds: number | null };
+
+function waitedSeconds(group: LoadedGroup): number | null {
+  const requested = group.members.map((m) => m.push_requested_at?.getTime()).filter((t): t is number => t !== undefined && t <= group.readAt.getTime());
+  if (requested.length === 0) return null;
+  return Math.max(0, (group.readAt.getTime() - Math.min(...requested) + performance.now() - group.readMark) / 1000);
+}
 
 /**
  * Pushes the job's target once: the product fields (upsertProduct) when they changed, then the stock
@@ -212,7 +226,7 @@ export async function pushTarget(deps: ContextDeps, job: PushJob, signal: AbortS
   if (stock.sends.length > 0) await deps.db.withTenant(job.tenantId, (tx) => setPushingStock(tx, job, null, stock.sends.map((x) => x.linkId)));
   if (failure !== undefined) throw failure;
   if (stock.problems.length > 0) throw stockProblemsError(stock.problems);
-  return { outcome: 'pushed', skus: group.members.length };
+  return { outcome: 'pushed', skus: group.members.length, waitedSeconds: waitedSeconds(group) };
 }
 
 async function setPushingHashes(deps: ContextDeps, job: PushJob, hashes: [string, string | null][]): Promise<void> {

@@ -20,6 +20,7 @@ import { asSyncError, pushTarget, recordPushFailure } from './product-push.js';
 import { pushStatusOf, type PushTargetStatus } from './push-status.js';
 import { ensurePushQueue, hurryPushJob, insertPushJobs, otherPushActive, PRODUCT_PUSH_QUEUE, pushKey, type PushJob, queuedPushKeys, sendPushJob } from './push-jobs.js';
 import type { ContextDeps } from './run-context.js';
+import { pushesTotal, pushLatencySeconds } from './metrics.js';
 
 export interface ProductPushOptions {
   /** How long a queued push waits for more edits before it runs. Default 1 s. */
@@ -106,6 +107,8 @@ export class ProductPushes {
   /** Without a queue: pushes under way in this process, per key, and keys that got more work meanwhile. */
   private readonly local = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
+  /** Platform per connection, for the metrics' label (a connection's platform never changes). */
+  private readonly platforms = new Map<string, string>();
 
   constructor(
     private readonly deps: ContextDeps,
@@ -287,12 +290,25 @@ export class ProductPushes {
     return work;
   }
 
-  /** One attempt; null when it succeeded, else the error and the wait before the next (null: none). */
+  private async platformOf(job: PushJob): Promise<string> {
+    const known = this.platforms.get(job.connectionId);
+    if (known) return known;
+    const { rows } = await this.deps.db
+      .withTenant(job.tenantId, (tx) => tx.query<{ platform: string }>('SELECT platform FROM connections WHERE tenant_id = $1 AND id = $2', [job.tenantId, job.connectionId]))
+      .catch(() => ({ rows: [] as { platform: string }[] }));
+    if (rows[0]) this.platforms.set(job.connectionId, rows[0].platform);
+    return rows[0]?.platform ?? 'unknown';
+  }
+
+  /** One attempt; null when it succeeded, else the error and the wait before the next (null: none). Counted here (metrics). */
   private async attempt(job: PushJob): Promise<{ error: SyncError; retryInMs: number | null } | null> {
     const signal = this.stopper.signal;
     try {
       const done = await pushTarget(this.deps, job, signal);
       this.deps.logger.debug({ connectionId: job.connectionId, key: pushKey(job), ...done }, 'product push');
+      const platform = await this.platformOf(job);
+      pushesTotal.inc({ platform, outcome: done.outcome });
+      if (done.outcome === 'pushed' && done.waitedSeconds !== null) pushLatencySeconds.observe({ platform }, done.waitedSeconds);
       return null;
     } catch (err) {
       // Shutting down: the job fails and pg-boss hands it to a worker again; nothing was decided.
@@ -304,6 +320,7 @@ export class ProductPushes {
       const log = { connectionId: job.connectionId, key: pushKey(job), attempt: job.attempt, error: { code: error.code, message: error.message } };
       if (delay === null) this.deps.logger.warn(log, 'product push failed; recorded as a dead letter');
       else this.deps.logger.info({ ...log, retryInMs: Math.round(delay) }, 'product push failed; retrying');
+      pushesTotal.inc({ platform: await this.platformOf(job), outcome: delay === null ? 'failed' : 'retrying' });
       return { error, retryInMs: delay };
     }
   }

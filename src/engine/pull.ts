@@ -17,7 +17,8 @@ import { insertPullWrites } from './pull-writes.js';
 import { abortableSleep } from '../connectors/limiter.js';
 import { PlannerStats } from './planner-stats.js';
 import { ProgressWriter } from './progress.js';
-import { buildCtx, type ContextDeps, loadConnectionForSync } from './run-context.js';
+import { type AppliedCounts, countApplied, runsTotal } from './metrics.js';
+import { buildCtx, type ContextDeps, loadConnectionForSync, withBindings } from './run-context.js';
 import { readChildPages } from './child-pages.js';
 import { EMPTY_COUNTS, finishRun, INITIAL_PROGRESS, type RunCounts, type RunOutcome, type RunProgress, type RunRow } from './runs.js';
 import { sweepUnseen } from './sweep.js';
@@ -77,25 +78,31 @@ function outcomeOf(err: unknown): { outcome: RunOutcome; error: RunRow['error'] 
   return { outcome, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
 }
 
-export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOptions, run: RunRow, control: RunControl): Promise<RunRow | null> {
+export async function executePull(engineDeps: ContextDeps & { db: Db }, opts: PullOptions, run: RunRow, control: RunControl): Promise<RunRow | null> {
+  // Every line written for this run — its own, the connector's (ctx.log), the limiter's — names it.
+  const deps = { ...engineDeps, logger: withBindings(engineDeps.logger, { runId: run.id, connectionId: run.connection_id, stream: run.stream }) };
   const key = { tenantId: run.tenant_id, connectionId: run.connection_id, stream: run.stream };
   const counts: RunCounts = { ...EMPTY_COUNTS, ...run.counts };
   const progress: RunProgress = { ...INITIAL_PROGRESS, ...run.progress, stage: 'starting', rateLimitedUntil: null };
   const writer = new ProgressWriter(deps.db, run.tenant_id, run.id, control.owner, 500, (err) => deps.logger.warn({ err }, 'progress update failed'));
-  const log = { runId: run.id, connectionId: run.connection_id, stream: run.stream };
-  const finish = (outcome: RunOutcome, error: RunRow['error'] = null) => {
+  // Known once the connection is loaded; a run that ends before (connection gone or disabled) counts as 'unknown'.
+  let platform = 'unknown';
+  const finish = async (outcome: RunOutcome, error: RunRow['error'] = null) => {
     writer.cancel();
     progress.stage = 'done';
     progress.rateLimitedUntil = null;
-    return deps.db.withTenant(run.tenant_id, (tx) => finishRun(tx, run.id, control.owner, outcome, { progress, counts, error }));
+    const ended = await deps.db.withTenant(run.tenant_id, (tx) => finishRun(tx, run.id, control.owner, outcome, { progress, counts, error }));
+    if (ended) runsTotal.inc({ platform, stream: run.stream, outcome: ended.status });
+    return ended;
   };
 
   try {
     const conn = await loadConnectionForSync(deps, run.tenant_id, run.connection_id);
+    platform = conn.platform;
     const stream = conn.connector.streams.find((s) => s.name === run.stream) as Stream<unknown, unknown, unknown> | undefined;
     if (!stream) throw new SyncError('config_invalid', `${conn.platform} has no stream "${run.stream}"`);
 
-    const stats = new PlannerStats(deps.db, stream.entity, (err) => deps.logger.warn({ ...log, err }, 'could not refresh planner statistics'));
+    const stats = new PlannerStats(deps.db, stream.entity, (err) => deps.logger.warn({ err }, 'could not refresh planner statistics'));
     const budget = new RetryBudget();
     const ctx = buildCtx(deps, conn, {
       signal: control.signal,
@@ -125,9 +132,9 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
     if (start.cursor !== null && start.cursor !== undefined) {
       const valid = stream.cursor.safeParse(start.cursor);
       if (valid.success) cursor = valid.data;
-      else deps.logger.warn({ ...log, issues: valid.error.issues }, 'stored checkpoint does not fit the stream; starting over');
+      else deps.logger.warn({ issues: valid.error.issues }, 'stored checkpoint does not fit the stream; starting over');
     }
-    if (start.resumed) deps.logger.info({ ...log, passId: start.passId }, 'resuming from checkpoint');
+    if (start.resumed) deps.logger.info({ passId: start.passId }, 'resuming from checkpoint');
     const passId = start.passId;
     const slices = planSlices(stream, ctx, cursor, run.mode as SyncMode, start.slices);
 
@@ -195,6 +202,7 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
       progress.rateLimitedUntil = null;
 
       const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>(), outbounds: new Set<string>() };
+      const applied: { counts: AppliedCounts } = { counts: new Map() };
       version = await commitPage(deps, opts, control, run, {
         records, invalid, items: page.items, envelope, version, counts, progress,
         passId: run.mode === 'full' ? passId : null,
@@ -202,7 +210,9 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
         pushedFields: conn.connector.push?.productFields,
         writes: page.writes,
         pushes,
+        applied,
       });
+      countApplied(conn.platform, applied.counts);
       // Committed: the products this page changed go to their other platforms (the outbox).
       await queueProductPushes(deps, run.tenant_id, run.connection_id, pushes);
       // Committed: the platform writes the page asked for (eMAG acknowledge) run now, as their own job.
@@ -230,7 +240,7 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
     if (isSyncError(reason) && reason.code === 'conflict') {
       // The lease was lost: another worker owns the run now. Leave it alone.
       writer.cancel();
-      deps.logger.warn({ ...log, err: reason }, 'run lease lost; stopping without finishing');
+      deps.logger.warn({ err: reason }, 'run lease lost; stopping without finishing');
       return null;
     }
     const { outcome, error } = outcomeOf(reason);
@@ -240,7 +250,7 @@ export async function executePull(deps: ContextDeps & { db: Db }, opts: PullOpti
         .withTenant(run.tenant_id, (tx) => updateConnection(tx, deps.box, run.tenant_id, run.connection_id, { status: 'needs_reauth', statusReason: error.message }))
         .catch((err) => deps.logger.warn({ err }, 'could not mark the connection needs_reauth'));
     }
-    deps.logger[outcome === 'failed' ? 'warn' : 'info']({ ...log, outcome, error }, 'run ended early');
+    deps.logger[outcome === 'failed' ? 'warn' : 'info']({ outcome, error }, 'run ended early');
     return await finish(outcome, error);
   }
 }
@@ -261,6 +271,8 @@ interface PageWrite {
   writes?: PullWrite[];
   /** Filled with the products the committed page changed or must push back (ApplyResult). */
   pushes: { changedProducts: Set<string>; reassertProducts: Set<string>; outbounds: Set<string> };
+  /** Filled with the committed page's added/updated/unchanged per entity (metrics); empty when the page was dead-lettered. */
+  applied: { counts: AppliedCounts };
 }
 
 /** One transaction: records + dead letters + checkpoint + progress. Retried; then the page itself is dead-lettered. */
@@ -274,6 +286,7 @@ async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, con
         p.pushes.changedProducts = applied.changedProducts;
         p.pushes.reassertProducts = applied.reassertProducts;
         p.pushes.outbounds = applied.outbounds;
+        p.applied.counts = applied.byEntity;
         const dead = [
           ...p.invalid.map((i) => ({ kind: 'record' as const, externalId: i.externalId ?? null, payload: i.raw, reason: i.reason, errorCode: 'record_invalid' })),
           ...applied.rejected.map((r) => ({ kind: 'record' as const, externalId: 'externalId' in r.record ? r.record.externalId : r.record.productExternalId, payload: r.record, reason: r.reason, errorCode: 'record_invalid' })),
@@ -292,7 +305,8 @@ async function commitPage(deps: ContextDeps & { db: Db }, opts: PullOptions, con
     } catch (err) {
       if (isSyncError(err) && err.code === 'conflict') throw err; // lost lease: stop
       lastError = err;
-      deps.logger.warn({ runId: run.id, attempt: attempt + 1, err }, 'page write failed');
+      p.applied.counts = new Map();
+      deps.logger.warn({ attempt: attempt + 1, err }, 'page write failed');
       const delay = nextDelay(attempt, { kind: 'transient' }, { baseMs: 100, capMs: 2_000 }) ?? 0;
       await abortableSleep(delay, control.signal);
     }

@@ -10,15 +10,35 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { Db } from '../store/db.js';
 import { loadConnectionSecrets, updateConnection } from '../store/connections.js';
 import { accessTokenHeaders } from './oauth-tokens.js';
+import { httpThrottledTotal, rateLimitWaitsTotal } from './metrics.js';
 import type { EnqueueOptions } from './product-pushes.js';
 import type { AnyConnector, ConnectorRegistry, LimiterRegistry } from './registry.js';
+
+export interface EngineLogger {
+  debug(o: object, m?: string): void;
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+/**
+ * `logger` with `bindings` on every line it writes: a pino child where the logger is pino (the
+ * process logger), else a wrapper. A run binds its runId and connectionId once (pull.ts), so its own
+ * lines, the connector's (ctx.log) and the HTTP client's hooks all carry them.
+ */
+export function withBindings(logger: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
+  const child = (logger as EngineLogger & { child?: (b: object) => EngineLogger }).child;
+  if (typeof child === 'function') return child.call(logger, bindings);
+  const at = (level: keyof EngineLogger) => (o: object, m?: string) => logger[level]({ ...bindings, ...o }, m);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 export interface ContextDeps {
   db: Db;
   box: SecretBox;
   registry: ConnectorRegistry;
   limiters: LimiterRegistry;
-  logger: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  logger: EngineLogger;
   http?: { timeoutMs?: number; backoff?: { baseMs: number; capMs: number } };
   /** Hosts connectors may call beyond public https ones (sandboxes, staging); default none. */
   outbound?: OutboundPolicy;
@@ -86,7 +106,12 @@ export function buildCtx(
     budget: run.budget,
     classify: c.classify?.bind(c),
     observeRateLimit: c.observeRateLimit?.bind(c),
-    onRateLimited: run.hooks?.onRateLimited,
+    // Every platform call of the engine goes through here: the rate-limit metrics are counted once, per platform.
+    onRateLimited: (untilMs) => {
+      rateLimitWaitsTotal.inc({ platform: conn.platform });
+      run.hooks?.onRateLimited?.(untilMs);
+    },
+    onThrottled: () => httpThrottledTotal.inc({ platform: conn.platform }),
     onRetry: run.hooks?.onRetry,
     ...(c.oauth ? { authorize: (rejected?: string) => accessTokenHeaders({ deps, conn, oauth: c.oauth!, signal: run.signal }, rejected) } : {}),
     onAuthError: (err) => {

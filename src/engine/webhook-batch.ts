@@ -17,6 +17,7 @@ import type { Queryable } from '../store/db.js';
 import { updateConnection } from '../store/connections.js';
 import { type ApplyContext, type ApplyResult, applyRecords } from './apply.js';
 import { insertDeadLetters } from './dead-letters.js';
+import { addApplied, type AppliedCounts } from './metrics.js';
 import { mapPage } from './pull.js';
 import type { ContextDeps } from './run-context.js';
 import type { Refetched } from './webhook-refetch.js';
@@ -52,6 +53,8 @@ export interface BatchResult {
   pushes: Pick<ApplyResult, 'changedProducts' | 'reassertProducts' | 'outbounds'>;
   /** Records handed to the hub writes, per entity (for the planner statistics). */
   records: Map<Entity, number>;
+  /** What the hub writes made of them: added / updated / unchanged per entity (metrics). */
+  applied: AppliedCounts;
 }
 
 /** Applies `rows` in order. */
@@ -66,6 +69,7 @@ export async function applyBatch(
   const outcomes = new Map<string, Outcome>();
   const records = new Map<Entity, number>();
   const pushes = { changedProducts: new Set<string>(), reassertProducts: new Set<string>(), outbounds: new Set<string>() };
+  const counts: AppliedCounts = new Map();
   // The fields a push to this platform writes: a record that hashes to our last push is its echo.
   const pushedFields = deps.registry.get(at.platform)?.push?.productFields;
   const applyCtx: ApplyContext = { tenantId: at.tenantId, connectionId: at.connectionId, runId: null, origin: at.platform, passId: null, pushedFields };
@@ -74,6 +78,7 @@ export async function applyBatch(
     for (const id of applied.changedProducts) pushes.changedProducts.add(id);
     for (const id of applied.reassertProducts) pushes.reassertProducts.add(id);
     for (const id of applied.outbounds) pushes.outbounds.add(id);
+    addApplied(counts, applied.byEntity);
     return applied;
   };
   const segment = new Segment(tx, at, outcomes, records, apply);
@@ -116,7 +121,7 @@ export async function applyBatch(
     }
   }
   await segment.write();
-  return { outcomes, records, pushes };
+  return { outcomes, records, pushes, applied: counts };
 }
 
 function tally(records: Map<Entity, number>, written: CanonicalRecord[]): void {

@@ -25,6 +25,7 @@ import type { ContextDeps } from './run-context.js';
 import { applyBatch, type BatchResult, type Endpoint, type EventRow, isPoison, messageOf, type Outcome, type ToRecords, unappliable } from './webhook-batch.js';
 import { queueProductPushes } from './apply.js';
 import { GroupRefetcher, type Refetched } from './webhook-refetch.js';
+import { type AppliedCounts, countApplied, webhooksAppliedTotal, webhooksTotal } from './metrics.js';
 
 /** The most one round of re-reading records that events name may take. */
 const REFETCH_TIMEOUT_MS = 60_000;
@@ -39,7 +40,28 @@ export interface Received {
   deadLettered: number;
 }
 
+/** Codes of a delivery refused for what it is (the platform is told so), as opposed to a failure of ours. */
+const REFUSALS = new Set(['webhook_signature_invalid', 'webhook_payload_invalid', 'not_found']);
+
+/**
+ * Receives one delivery (below) and counts it: accepted (stored, dead-lettered included), duplicate
+ * (every event stored before), rejected (refused). A refusal for a platform no connector here knows is
+ * not counted, so that requests to made-up paths cannot create label values.
+ */
 export async function receiveWebhook(deps: ContextDeps, platform: string, connectionIdAsSent: string, req: RawRequest): Promise<Received> {
+  let received: Received;
+  try {
+    received = await receive(deps, platform, connectionIdAsSent, req);
+  } catch (err) {
+    if (isSyncError(err) && REFUSALS.has(err.code) && deps.registry.get(platform)) webhooksTotal.inc({ platform, result: 'rejected' });
+    throw err;
+  }
+  const duplicate = received.received === 0 && received.deadLettered === 0 && received.duplicates > 0;
+  webhooksTotal.inc({ platform, result: duplicate ? 'duplicate' : 'accepted' });
+  return received;
+}
+
+async function receive(deps: ContextDeps, platform: string, connectionIdAsSent: string, req: RawRequest): Promise<Received> {
   const connectionId = canonicalUuid(connectionIdAsSent);
   const row = connectionId
     ? (await deps.db.query<{ tenant_id: string; platform: string }>('SELECT tenant_id, platform FROM connections WHERE id = $1', [connectionId])).rows[0]
@@ -189,7 +211,7 @@ type Step =
   | { done: true }
   | { refetch: EventRow[] }
   /** caughtUp: the claim found fewer events than it asked for. */
-  | { applied: number; caughtUp: boolean; records: Map<Entity, number>; pushes: BatchResult['pushes'] };
+  | { applied: number; caughtUp: boolean; records: Map<Entity, number>; pushes: BatchResult['pushes']; appliedEvents: number; counts: AppliedCounts };
 
 /**
  * Applies the received events of a connection in order (occurred_at, then arrival) until none is
@@ -236,9 +258,10 @@ export async function processWebhookEvents(
         if (firstUnread === 0) return { refetch: rows.filter((r) => needsRefetch(r) && !refetched.has(r.id)).slice(0, REFETCH_ROUND) };
         // Up to the first event whose records are still to be read; the locks on the rest end with the transaction.
         taken.push(...(firstUnread < 0 ? rows : rows.slice(0, firstUnread)));
-        const { outcomes, records, pushes } = await applyBatch(tx, deps, at, toRecords, taken, refetched);
+        const { outcomes, records, pushes, applied } = await applyBatch(tx, deps, at, toRecords, taken, refetched);
         await recordOutcomes(tx, outcomes);
-        return { applied: taken.length, caughtUp: rows.length < size, records, pushes };
+        const appliedEvents = [...outcomes.values()].filter((o) => o.status === 'applied').length;
+        return { applied: taken.length, caughtUp: rows.length < size, records, pushes, appliedEvents, counts: applied };
       });
     } catch (err) {
       if (isConflict(err) && ++conflicts <= CONFLICT_RETRIES) {
@@ -262,6 +285,9 @@ export async function processWebhookEvents(
     }
     handled += step.applied;
     conflicts = 0;
+    // Committed: counted once, here.
+    if (step.appliedEvents > 0) webhooksAppliedTotal.inc({ platform }, step.appliedEvents);
+    countApplied(platform, step.counts);
     // Committed: what the batch changed goes to the product's other platforms (the outbox).
     await queueProductPushes(deps, tenantId, connectionId, step.pushes);
     for (const r of taken) refetched.delete(r.id);

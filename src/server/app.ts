@@ -30,6 +30,7 @@ import { platformSyncRoutes } from './routes/platform-syncs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { type ShopifyAppConfig, shopifyOAuthRoutes } from './routes/shopify-oauth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export interface AppDeps {
@@ -48,6 +49,8 @@ export interface AppDeps {
   authBrake?: AuthBrakeOptions;
   /** The CLI's route into this server (embedded data dir only, see routes/admin.ts); absent = no route. */
   admin?: AdminDeps;
+  /** Serve GET /metrics (Prometheus) on this app without authentication; default false: it is a 404 here. */
+  metricsPublic?: boolean;
 }
 
 /** Routes whose body sets connection settings: their hosts are checked against the outbound policy. */
@@ -72,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, PACKAGE_VERSION);
 
   healthRoutes(app, { db: deps.db, checks: deps.readiness });
+  if (deps.metricsPublic) metricsRoutes(app, { db: deps.db, logger: deps.logger });
 
   const brakes = await registerAuthBrakes(app, deps.authBrake);
   await app.register(async (scope) => {

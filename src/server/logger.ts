@@ -104,9 +104,9 @@ export function resolveLogFormat(format: string | undefined, env: NodeJS.Process
 }
 
 /** Pretty lines: the request log's structured fields are already in its message, so they are hidden. */
-function prettyStream(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
+function prettyStream(destination: DestinationStream | 1 | 2, colorize: boolean): DestinationStream {
   return pretty({
-    destination: destination ?? 1,
+    destination,
     // Synchronous, as pino's own stdout destination: a CLI that exits right after a line keeps it.
     sync: true,
     colorize,
@@ -120,11 +120,14 @@ function prettyStream(destination: DestinationStream | undefined, colorize: bool
  * `format`: absent = LOG_FORMAT, else pretty on a terminal. With a `destination` (tests, a file) and
  * no format asked for, the lines are JSON.
  */
-export function createLogger(opts: { level?: string; destination?: DestinationStream; name?: string; format?: LogFormat } = {}): Logger {
+export function createLogger(opts: { level?: string; destination?: DestinationStream; name?: string; format?: LogFormat; fd?: 1 | 2 } = {}): Logger {
   const format = opts.destination && !opts.format ? 'json' : resolveLogFormat(opts.format);
+  const fd = opts.fd ?? 1;
   // Colours only on a terminal, and not when NO_COLOR asks for none (no-color.org).
-  const colorize = !opts.destination && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  const destination = format === 'pretty' ? prettyStream(opts.destination, colorize) : opts.destination;
+  const colorize = !opts.destination && Boolean(fd === 2 ? process.stderr.isTTY : process.stdout.isTTY) && !process.env.NO_COLOR;
+  const destination = format === 'pretty'
+    ? prettyStream(opts.destination ?? fd, colorize)
+    : (opts.destination ?? (fd === 2 ? pino.destination({ dest: 2, sync: true }) : undefined));
   return pino(
     {
       name: opts.name ?? 'commerce-sync',

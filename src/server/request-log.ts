@@ -16,10 +16,10 @@ export function noteRequestFailure(request: FastifyRequest, err: unknown, level:
   failures.set(request, { err, level });
 }
 
-/** The level of a request's line: webhook receipts at debug, API calls at info, 5xx at error. */
+/** The level of a request's line: webhook receipts and metric scrapes at debug, API calls at info, 5xx at error. */
 export function requestLogLevel(url: string, statusCode: number): Level {
   if (statusCode >= 500) return 'error';
-  return url.startsWith('/webhooks/') ? 'debug' : 'info';
+  return url.startsWith('/webhooks/') || url.split('?')[0] === '/metrics' ? 'debug' : 'info';
 }
 
 export function registerRequestLog(app: FastifyInstance): void {

@@ -60,16 +60,17 @@ describe('commerce-sync CLI', () => {
     expect(list.stdout).not.toContain('p4ss-w0rd-secret');
   });
 
-  it('sync of a connection whose platform has no connector yet fails (exit 4) with a clear message', async () => {
+  it('sync of a JTL-FFN connection saved before its OAuth grant fails (exit 4) and marks it needs_reauth with a clear message', async () => {
     const add = await runCli(['connections', 'add', '-t', 'acme', '--platform', 'jtl-ffn', '--name', 'ffn', '--settings', '{"warehouseId":"WH01"}', '--credentials', '-'], env,
-      JSON.stringify({ clientId: 'client', clientSecret: 'secret', refreshToken: 'rt-1' }));
+      JSON.stringify({ clientId: 'client', clientSecret: 'secret' }));
     expect(add.code, add.stderr).toBe(0);
     const res = await runCli(['sync', 'ffn', '-t', 'acme', '--wait'], env);
-    expect(res.code).toBe(4);
-    expect(res.stderr).toMatch(/no connector is available for platform jtl-ffn/);
-    const runs = await runCli(['runs', '-t', 'acme', '--json'], env);
-    expect(runs.code).toBe(0);
-    expect(JSON.parse(runs.stdout)).toEqual([]);
+    expect(res.code, res.stdout + res.stderr).toBe(4);
+    expect(res.stdout + res.stderr).toMatch(/no refresh token/);
+    const list = await runCli(['connections', 'list', '-t', 'acme', '--json'], env);
+    const ffn = (JSON.parse(list.stdout) as { name: string; status: string; statusReason: string }[]).find((c) => c.name === 'ffn')!;
+    expect(ffn.status).toBe('needs_reauth');
+    expect(ffn.statusReason).toMatch(/no refresh token: complete the OAuth authorization/);
   });
 
   it('reads hub data in this process when no server holds the data dir', async () => {

@@ -2,7 +2,24 @@
 // make the hub equal to the shop; with faults on and merchant edits during the pull, a final
 // incremental run converges.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OrderView } from '../../src/sandbox/shopify/control/views.js';
 import { compare, type Harness, shopifyHarness as harness } from '../helpers/shopify.js';
+
+/** Every hub order carries the shop order's buyer email and shipping address (what JTL-FFN outbounds need). */
+async function expectAddresses(h: Harness): Promise<void> {
+  const shop = (await (await fetch(`${h.sb.url}/_sandbox/data/orders`)).json()) as OrderView[];
+  const { rows } = await h.t.db.query<{ id: string; data: { customer?: { email?: string }; addresses?: { shipping?: Record<string, string> } } }>(
+    `SELECT l.external_id AS id, o.data FROM links l JOIN orders o ON o.id = l.hub_id
+      WHERE l.connection_id = $1 AND l.entity = 'order' AND l.deleted_at IS NULL`, [h.connectionId]);
+  const hub = new Map(rows.map((r) => [r.id, r.data]));
+  expect(hub.size).toBe(shop.length);
+  for (const o of shop) {
+    const data = hub.get(o.gid);
+    const a = o.shippingAddress!;
+    expect(data?.customer?.email).toBe(o.email ?? undefined);
+    expect(data?.addresses?.shipping).toMatchObject({ name: a.name, address1: a.address1, city: a.city, zip: a.zip, countryCode: a.countryCode });
+  }
+}
 
 describe('Shopify connector against the sandbox', () => {
   let h: Harness | undefined;
@@ -28,6 +45,7 @@ describe('Shopify connector against the sandbox', () => {
       `SELECT count(*)::int AS n FROM links WHERE connection_id = $1 AND entity = 'product' AND platform_ids->>'inventoryItemId' LIKE 'gid://shopify/InventoryItem/%'`,
       [h.connectionId])).rows[0]!.n;
     expect(withItem).toBe(120);
+    await expectAddresses(h);
 
     // Merchant edits, then an incremental pull picks them up.
     const products = (await (await fetch(`${h.sb.url}/_sandbox/data/products`)).json()) as { id: number }[];
@@ -50,6 +68,7 @@ describe('Shopify connector against the sandbox', () => {
     const { stock: _shopStock, ...shop } = c.shop;
     expect(hub).toEqual(shop);
     expect(hub.orders.length).toBe(600); // 3 pages of 250: Link page_info paging, status=any
+    await expectAddresses(h);
 
     const products = (await (await fetch(`${h.sb.url}/_sandbox/data/products`)).json()) as { id: number }[];
     h.sb.editProduct(products[3]!.id, { title: 'Renamed over REST' } as never);

@@ -21,6 +21,8 @@ export interface TestAppOptions {
   engine?: Partial<EngineOptions>;
   shopifyApp?: ShopifyAppConfig;
   authBrake?: AuthBrakeOptions;
+  /** Serve GET /metrics on the app (serve --metrics-public). */
+  metricsPublic?: boolean;
 }
 
 export interface TestApp {
@@ -47,7 +49,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const engine = new Engine({ db: t.db, box, logger, registry: connectorRegistry(opts.connectors ?? []), outbound: SANDBOX_OUTBOUND, ...opts.engine });
   const queue = opts.worker ? await startQueue(t.db, logger) : null;
   if (queue) await engine.start(queue, { embedded: t.db.driver === 'pglite' });
-  const app = await buildApp({ db: t.db, box, logger, engine, shopifyApp: opts.shopifyApp, authBrake: opts.authBrake });
+  const app = await buildApp({ db: t.db, box, logger, engine, shopifyApp: opts.shopifyApp, authBrake: opts.authBrake, metricsPublic: opts.metricsPublic });
   await app.ready();
   return {
     app,

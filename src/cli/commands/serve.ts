@@ -11,6 +11,7 @@ import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
 import { buildApp } from '../../server/app.js';
 import type { AdminDeps } from '../../server/routes/admin.js';
+import { type MetricsListener, startMetricsListener } from '../../server/routes/metrics.js';
 import { repairConnectionSecrets } from '../../store/repair-ids.js';
 import type { GlobalFlags } from '../main.js';
 import { OPERATIONS, runOperation } from '../ops/index.js';
@@ -19,8 +20,8 @@ import { ensureAdminToken, listenUrl, markServeStarting, removeServerInfo, write
 import type { Runtime } from '../runtime.js';
 import { openOwnRuntime } from '../session.js';
 
-export async function serveCommand(flags: GlobalFlags, opts: { port?: string; host?: string }): Promise<void> {
-  const own = { ...flags, port: opts.port, host: opts.host };
+export async function serveCommand(flags: GlobalFlags, opts: { port?: string; host?: string; metricsPort?: string; metricsPublic?: boolean }): Promise<void> {
+  const own = { ...flags, port: opts.port, host: opts.host, metricsPort: opts.metricsPort, metricsPublic: opts.metricsPublic };
   const config = loadConfig(own);
   // Commands started from now on wait for this server instead of taking the data dir (session.ts):
   // first through the starting mark, once the data dir is ours through server.json (URL to come).
@@ -56,7 +57,8 @@ async function serve(rt: Runtime): Promise<void> {
   const admin: AdminDeps | undefined = embedded
     ? { token: ensureAdminToken(c.dataDir), operations: [...OPERATIONS.keys()], execute: (operation, args) => runOperation(ctx, operation, args) }
     : undefined;
-  const app = await buildApp({ db: rt.db, box: rt.box, logger: rt.logger, engine, shopifyApp, admin, readiness: { queue: () => queueRunning } });
+  const app = await buildApp({ db: rt.db, box: rt.box, logger: rt.logger, engine, shopifyApp, admin, readiness: { queue: () => queueRunning }, metricsPublic: c.metricsPublic });
+  let metrics: MetricsListener | null = null;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -66,6 +68,7 @@ async function serve(rt: Runtime): Promise<void> {
     // First, so that no command starts talking to a server that is going away.
     if (embedded) removeServerInfo(c.dataDir, process.pid);
     await app.close().catch(() => undefined);
+    await metrics?.close().catch(() => undefined);
     await engine.stop().catch(() => undefined);
     queueRunning = false;
     await queue.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
@@ -76,6 +79,10 @@ async function serve(rt: Runtime): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   const address = await app.listen({ port: rt.config.port, host: rt.config.host });
+  if (c.metricsPort !== undefined) {
+    metrics = await startMetricsListener({ port: c.metricsPort, host: c.host, db: rt.db, logger: rt.logger });
+    rt.logger.info({ url: `${metrics.url}/metrics` }, `metrics on ${metrics.url}/metrics`);
+  }
   if (embedded) writeServerInfo(c.dataDir, { pid: process.pid, url: listenUrl(app.server.address()), startedAt: new Date().toISOString() });
   // The API answers as soon as the database and queue are up; the embedded worker (queue workers,
   // lease sweeper, schedule tick) starts right after, off the start-up path.

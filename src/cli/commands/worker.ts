@@ -5,12 +5,13 @@ import { OutboundPolicy } from '../../connectors/outbound.js';
 import { Engine } from '../../engine/engine.js';
 import { startQueue } from '../../engine/queue.js';
 import { connectorRegistry } from '../../engine/registry.js';
+import { startMetricsListener } from '../../server/routes/metrics.js';
 import { repairConnectionSecrets } from '../../store/repair-ids.js';
 import type { GlobalFlags } from '../main.js';
 import { openOwnRuntime } from '../session.js';
 
-export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: string }): Promise<void> {
-  const rt = await openOwnRuntime(flags, 'or leave the work to it: serve runs an embedded worker');
+export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: string; metricsPort?: string }): Promise<void> {
+  const rt = await openOwnRuntime({ ...flags, metricsPort: opts.metricsPort }, 'or leave the work to it: serve runs an embedded worker');
   // Needs the master key, so it runs here rather than in a migration; a no-op when nothing is broken.
   await repairConnectionSecrets(rt.db, rt.box, rt.logger);
   const queue = await startQueue(rt.db, rt.logger);
@@ -24,10 +25,14 @@ export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: st
   });
   await engine.start(queue, { embedded: rt.db.driver === 'pglite' });
   rt.logger.info({ owner: engine.owner, storage: rt.db.driver }, 'worker started');
+  // The runs, pushes and webhooks this worker executes are counted in its own process: scrape each worker.
+  const metrics = rt.config.metricsPort === undefined ? null : await startMetricsListener({ port: rt.config.metricsPort, host: rt.config.host, db: rt.db, logger: rt.logger });
+  if (metrics) rt.logger.info({ url: `${metrics.url}/metrics` }, `metrics on ${metrics.url}/metrics`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await metrics?.close().catch(() => undefined);
     await engine.stop();
     await queue.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
     await rt.close();

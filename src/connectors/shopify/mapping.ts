@@ -2,7 +2,7 @@
 // GraphQL nodes (pulls) and REST-shaped webhook payloads (numeric ids, snake_case, tags as one
 // comma-separated string). Both map to the same records keyed by GID, so a webhook and a pull of one
 // variant land on the same link. The sellable unit is the variant; its product is the SKU's group.
-import type { CanonicalRecord, InvalidRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../../core/records.js';
+import type { Address, CanonicalRecord, InvalidRecord, OrderRecord, ProductRecord, StockLevelRecord } from '../../core/records.js';
 import { invalidRecord } from '../../core/records.js';
 
 // ---- GraphQL node shapes (what src/connectors/shopify/queries.ts selects) ----
@@ -41,9 +41,23 @@ export interface GqlProduct {
   variants?: { nodes?: GqlVariant[] } | null;
 }
 
+/** MailingAddress as ADDRESS_FIELDS selects it. */
+export interface GqlMailingAddress {
+  name?: string | null;
+  company?: string | null;
+  address1?: string | null;
+  address2?: string | null;
+  city?: string | null;
+  zip?: string | null;
+  province?: string | null;
+  countryCodeV2?: string | null;
+  phone?: string | null;
+}
+
 export interface GqlOrder {
   id: string;
   name?: string | null;
+  email?: string | null;
   createdAt?: string | null;
   updatedAt?: string | null;
   processedAt?: string | null;
@@ -56,6 +70,7 @@ export interface GqlOrder {
   subtotalPriceSet?: MoneyBag | null;
   totalTaxSet?: MoneyBag | null;
   customer?: { id: string } | null;
+  shippingAddress?: GqlMailingAddress | null;
   lineItems?: { nodes?: GqlLineItem[] } | null;
 }
 
@@ -147,8 +162,58 @@ function mapInventoryLevel(v: GqlVariant, level: GqlInventoryLevel, product: Pro
   };
 }
 
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+
+/**
+ * ISO 3166-1 alpha-2, upper case; anything else (empty, "Germany", Shopify's ZZ "unknown region") is
+ * dropped rather than failing the whole order on the canonical schema.
+ */
+function countryCode(v: unknown): string | undefined {
+  const code = typeof v === 'string' ? v.trim().toUpperCase() : undefined;
+  return code && /^[A-Z]{2}$/.test(code) && code !== 'ZZ' ? code : undefined;
+}
+
+/** The platform-neutral parts of an address, from either API's field names. */
+export interface AddressParts {
+  name?: unknown;
+  company?: unknown;
+  address1?: unknown;
+  address2?: unknown;
+  city?: unknown;
+  zip?: unknown;
+  province?: unknown;
+  countryCode?: unknown;
+  phone?: unknown;
+}
+
+/** A canonical address with empty fields left out, or undefined when nothing is left. */
+export function mapAddress(a: AddressParts | null | undefined): Address | undefined {
+  if (!a || typeof a !== 'object') return undefined;
+  const out: Address = {};
+  for (const key of ['name', 'company', 'address1', 'address2', 'city', 'zip', 'province', 'phone'] as const) {
+    const value = text(a[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  const code = countryCode(a.countryCode);
+  if (code !== undefined) out.countryCode = code;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The order's buyer: customer id and/or email, or undefined when the order names neither. */
+export function orderCustomer(externalId: string | undefined, email: unknown): OrderRecord['customer'] {
+  const mail = text(email);
+  if (!externalId && !mail) return undefined;
+  return { ...(externalId ? { externalId } : {}), ...(mail ? { email: mail } : {}) };
+}
+
 export function orderStatus(o: { cancelledAt?: string | null; closedAt?: string | null }): string {
   return o.cancelledAt ? 'cancelled' : o.closedAt ? 'closed' : 'open';
+}
+
+/** `addresses` only when there is an address: no empty objects in the record (or its hash). */
+export function shippingOf(a: AddressParts | null | undefined): Pick<OrderRecord, 'addresses'> {
+  const shipping = mapAddress(a);
+  return shipping ? { addresses: { shipping } } : {};
 }
 
 export function mapGqlOrder(o: GqlOrder): OrderRecord | InvalidRecord {
@@ -162,7 +227,8 @@ export function mapGqlOrder(o: GqlOrder): OrderRecord | InvalidRecord {
     fulfillmentStatus: o.displayFulfillmentStatus ?? undefined,
     currency: o.currencyCode ?? undefined,
     totals: { subtotal: amount(o.subtotalPriceSet), tax: amount(o.totalTaxSet), total: amount(o.totalPriceSet) },
-    customer: o.customer?.id ? { externalId: o.customer.id } : undefined,
+    customer: orderCustomer(o.customer?.id ?? undefined, o.email),
+    ...shippingOf(o.shippingAddress ? { ...o.shippingAddress, countryCode: o.shippingAddress.countryCodeV2 } : null),
     lines: (o.lineItems?.nodes ?? []).map((l) => ({
       externalId: l.id,
       sku: nonEmpty(l.sku),

@@ -24,7 +24,7 @@ const LINE_NODE = 1 + /* originalUnitPriceSet */ 2 + /* variant */ 1;
 // Most orders have a few lines: a page asks for 10 per order (twice as many orders per page as 25
 // would allow), and the rare longer order gets its remaining lines with a follow-up query.
 export const LINES_PER_ORDER = 10;
-const ORDER_NODE = 1 + /* customer */ 1 + /* 3 money bags */ 6 + (LINES_PER_ORDER * LINE_NODE + 2);
+const ORDER_NODE = 1 + /* customer */ 1 + /* shippingAddress */ 1 + /* 3 money bags */ 6 + (LINES_PER_ORDER * LINE_NODE + 2);
 const MORE_LINES = 240;
 export const MORE_LINES_COST = 1 + (MORE_LINES * LINE_NODE + 2);
 const CUSTOMER_NODE = 1 + /* defaultEmailAddress */ 1 + /* defaultPhoneNumber */ 1;
@@ -49,8 +49,10 @@ const MONEY = 'shopMoney { amount currencyCode }';
 export const PRODUCT_FIELDS = `id title status vendor productType tags descriptionHtml updatedAt`;
 export const VARIANT_FIELDS = `id title sku barcode price compareAtPrice taxable updatedAt`;
 export const LEVEL_FIELDS = `id location { id } quantities(names: ["available", "committed", "incoming"]) { name quantity }`;
-export const ORDER_FIELDS = `id name createdAt updatedAt processedAt cancelledAt closedAt displayFinancialStatus displayFulfillmentStatus
-  currencyCode totalPriceSet { ${MONEY} } subtotalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } customer { id }`;
+export const ADDRESS_FIELDS = 'name company address1 address2 city zip province countryCodeV2 phone';
+export const ORDER_FIELDS = `id name email createdAt updatedAt processedAt cancelledAt closedAt displayFinancialStatus displayFulfillmentStatus
+  currencyCode totalPriceSet { ${MONEY} } subtotalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } customer { id }
+  shippingAddress { ${ADDRESS_FIELDS} }`;
 export const LINE_FIELDS = `id sku name quantity originalUnitPriceSet { ${MONEY} } variant { id }`;
 /** `defaultEmailAddress`/`defaultPhoneNumber` replaced `email`/`phone` from 2025-04; older versions lack them. */
 export function customerFields(apiVersion: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCanonicalRecord } from '../../core/records.js';
+import { parseCanonicalRecord, type OrderRecord } from '../../core/records.js';
+import { restItemRecords } from './rest.js';
 import type { RawRequest } from '../types.js';
 import { mapShopifyPayload, parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
 
@@ -63,4 +64,42 @@ describe('Shopify webhooks', () => {
     expect(order).toMatchObject({ entity: 'order', externalId: 'gid://shopify/Order/9', status: 'open', financialStatus: 'PAID', fulfillmentStatus: 'UNFULFILLED', customer: { externalId: 'gid://shopify/Customer/5' } });
     expect(parseCanonicalRecord(order).ok).toBe(true);
   });
+
+  it('maps the REST shipping_address and email of orders/create, orders/updated and REST mode alike', () => {
+    const body = {
+      id: 9, admin_graphql_api_id: 'gid://shopify/Order/9', name: '#1009', email: 'ann@example.com', currency: 'EUR', financial_status: 'paid',
+      customer: { id: 5, admin_graphql_api_id: 'gid://shopify/Customer/5', email: 'old@example.com' },
+      shipping_address: {
+        first_name: 'Ann', last_name: 'Lee', name: 'Ann Lee', company: null, address1: 'Main St 1', address2: '', city: 'Berlin', zip: '10115',
+        province: null, province_code: null, country: 'Germany', country_code: 'DE', phone: '+49 30 1', latitude: null, longitude: null,
+      },
+      line_items: [],
+    };
+    const shipping = { name: 'Ann Lee', address1: 'Main St 1', city: 'Berlin', zip: '10115', countryCode: 'DE', phone: '+49 30 1' };
+    for (const topic of ['orders/create', 'orders/updated']) {
+      const [order] = mapShopifyPayload(topic, body);
+      expect(order).toMatchObject({ customer: { externalId: 'gid://shopify/Customer/5', email: 'ann@example.com' } });
+      expect((order as OrderRecord).addresses).toEqual({ shipping });
+      expect(parseCanonicalRecord(order).ok).toBe(true);
+    }
+    // REST mode maps its items through the same function.
+    const [rest] = restItemRecords({ rest: 'orders', body });
+    expect((rest as OrderRecord).addresses).toEqual({ shipping });
+
+    // No address (digital goods): no `addresses` key at all; no customer: the email alone.
+    for (const none of [{ shipping_address: null }, { shipping_address: undefined }, { shipping_address: {} }]) {
+      const [order] = mapShopifyPayload('orders/create', { ...body, ...none, customer: null });
+      expect(order).not.toHaveProperty('addresses');
+      expect((order as OrderRecord).customer).toEqual({ email: 'ann@example.com' });
+    }
+    const [bare] = mapShopifyPayload('orders/create', { ...body, email: null, contact_email: null, customer: null, shipping_address: null });
+    expect((bare as OrderRecord).customer).toBeUndefined();
+
+    // A bogus country is dropped, the rest of the address kept; a missing name is built from first and last name.
+    const [bogus] = mapShopifyPayload('orders/updated', { ...body, shipping_address: { ...body.shipping_address, name: null, country_code: 'ZZ' } });
+    expect((bogus as OrderRecord).addresses?.shipping).toEqual({ ...shipping, countryCode: undefined, name: 'Ann Lee' });
+    expect((bogus as OrderRecord).addresses?.shipping).not.toHaveProperty('countryCode');
+    expect(parseCanonicalRecord(bogus).ok).toBe(true);
+  });
 });
+

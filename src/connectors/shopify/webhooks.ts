@@ -10,7 +10,7 @@ import { SyncError } from '../../core/errors.js';
 import { parseJsonKeepingIds } from '../../core/ids.js';
 import { invalidRecord, type CanonicalRecord, type InvalidRecord } from '../../core/records.js';
 import type { RawRequest, WebhookEvent, WebhookLookup } from '../types.js';
-import { orderStatus } from './mapping.js';
+import { type AddressParts, orderCustomer, orderStatus, shippingOf } from './mapping.js';
 import { isShopifyPrivacyTopic, parseShopifyPrivacyWebhook } from './privacy.js';
 
 const header = (req: RawRequest, name: string): string | undefined => {
@@ -104,6 +104,14 @@ const tags = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? v.split(',').map((t) => t.trim()).filter(Boolean) : Array.isArray(v) ? (v as string[]) : undefined;
 const nonEmpty = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
+/** A REST address (snake_case; `name` is derived from the first and last name where missing). */
+function restAddress(v: unknown): AddressParts | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const a = v as Json;
+  const name = nonEmpty(a.name) ?? ([nonEmpty(a.first_name), nonEmpty(a.last_name)].filter(Boolean).join(' ') || undefined);
+  return { name, company: a.company, address1: a.address1, address2: a.address2, city: a.city, zip: a.zip, province: a.province, countryCode: a.country_code, phone: a.phone };
+}
+
 /** Canonical records from a REST-shaped payload (products/orders/customers topics). */
 export function mapShopifyPayload(topic: string, body: Json): (CanonicalRecord | InvalidRecord)[] {
   if (topic.startsWith('products/')) {
@@ -151,7 +159,8 @@ export function mapShopifyPayload(topic: string, body: Json): (CanonicalRecord |
         fulfillmentStatus: (str(body.fulfillment_status) ?? 'unfulfilled').toUpperCase(),
         currency: str(body.currency),
         totals: { subtotal: str(body.subtotal_price), tax: str(body.total_tax), total: str(body.total_price) },
-        customer: customer ? { externalId: gid('Customer', customer) } : undefined,
+        customer: orderCustomer(customer ? gid('Customer', customer) : undefined, nonEmpty(body.email) ?? body.contact_email),
+        ...shippingOf(restAddress(body.shipping_address)),
         lines: lines.map((l) => ({
           externalId: gid('LineItem', l) ?? '',
           sku: nonEmpty(l.sku),

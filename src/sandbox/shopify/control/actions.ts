@@ -7,6 +7,8 @@ import type { FaultConfig } from '../faults.js';
 import type { SandboxRuntime } from '../runtime.js';
 import { topicFromEnum, WEBHOOK_TOPICS } from '../store/events.js';
 import type { WebhookTopic } from '../store/events.js';
+import { mailingAddress } from '../store/addresses.js';
+import type { MailingAddressRecord } from '../store/types.js';
 import { activateInventory, findLevel, setQuantity } from '../store/inventory-writes.js';
 import { createCustomer, createOrder, deleteCustomer, deleteOrder, updateCustomer, updateOrder } from '../store/order-customer-writes.js';
 import { createProduct, deleteProduct, updateProduct, updateVariants } from '../store/product-writes.js';
@@ -20,7 +22,7 @@ import {
   SeedBody, WebhookBody,
 } from './schemas.js';
 import type {
-  CustomerInput, InventoryInput, OrderCreateInput, OrderEditInput, ProductCreateInput, ProductEditInput, WebhookInput,
+  CustomerInput, InventoryInput, MailingAddressFields, OrderCreateInput, OrderEditInput, ProductCreateInput, ProductEditInput, WebhookInput,
 } from './schemas.js';
 import type { CustomerView, OrderView, ProductView } from './views.js';
 import { customerView, orderView, productView, viewsOf } from './views.js';
@@ -45,6 +47,11 @@ function idOf(value: number | string, type: GidType): number {
   const parsed = parseGid(value, type) ?? (/^\d+$/.test(value) ? { id: Number(value) } : null);
   if (!parsed) throw new ControlError(400, `not a ${type} id: ${value}`);
   return parsed.id;
+}
+
+/** undefined: leave as is (or the default address on creation); null: no address. */
+function addressOf(input: MailingAddressFields | null | undefined): MailingAddressRecord | null | undefined {
+  return input == null ? input : mailingAddress(input);
 }
 
 export interface StatsView extends ThrottleStats {
@@ -87,18 +94,18 @@ export class SandboxControl {
   }
 
   createOrder(input: OrderCreateInput): OrderView {
-    const { lines, customerId, ...fields } = parse(OrderCreateBody, input);
+    const { lines, customerId, shippingAddress, ...fields } = parse(OrderCreateBody, input);
     const { store } = this.runtime;
     const variantLines = lines.map((l) => ({ ...l, variantId: idOf(l.variantId, 'ProductVariant') }));
     for (const line of variantLines) if (!store.variants.has(line.variantId)) throw new ControlError(400, `variant ${line.variantId} not found`);
     const customer = customerId == null ? null : idOf(customerId, 'Customer');
-    return orderView(createOrder(store, { ...fields, customerId: customer }, variantLines));
+    return orderView(createOrder(store, { ...fields, customerId: customer, shippingAddress: addressOf(shippingAddress) }, variantLines));
   }
 
   editOrder(id: number | string, input: OrderEditInput): OrderView {
-    const { customerId, ...fields } = parse(OrderFieldsBody, input);
+    const { customerId, shippingAddress, ...fields } = parse(OrderFieldsBody, input);
     const order = updateOrder(this.runtime.store, idOf(id, 'Order'), {
-      ...fields, ...(customerId === undefined ? {} : { customerId: customerId === null ? null : idOf(customerId, 'Customer') }),
+      ...fields, shippingAddress: addressOf(shippingAddress), ...(customerId === undefined ? {} : { customerId: customerId === null ? null : idOf(customerId, 'Customer') }),
     });
     if (!order) throw new ControlError(404, `order ${id} not found`);
     return orderView(order);

@@ -1,6 +1,7 @@
 // Request bodies of the control API. Ids may be numeric legacy ids or Admin API GIDs.
 import { z } from 'zod';
 import { FaultConfigSchema } from '../faults.js';
+import { isCountryCode } from '../store/addresses.js';
 import { normaliseMoney } from '../store/money.js';
 
 export const IdInput = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -48,9 +49,31 @@ export const ProductEditBody = z.strictObject({
   variants: z.array(VariantFields.extend({ id: IdInput })).optional(),
 });
 
+/** Shopify's MailingAddressInput, plus the `province` name. */
+export const MailingAddressBody = z.strictObject({
+  firstName: z.string().nullable().optional(),
+  lastName: z.string().nullable().optional(),
+  company: z.string().nullable().optional(),
+  address1: z.string().nullable().optional(),
+  address2: z.string().nullable().optional(),
+  city: z.string().nullable().optional(),
+  zip: z.string().nullable().optional(),
+  province: z.string().nullable().optional(),
+  provinceCode: z.string().nullable().optional(),
+  countryCode: z
+    .string()
+    .transform((c) => c.toUpperCase())
+    .refine(isCountryCode, { message: 'must be a CountryCode like "DE"' })
+    .nullable()
+    .optional(),
+  phone: z.string().nullable().optional(),
+});
+
 export const OrderFieldsBody = z.strictObject({
   email: z.string().nullable().optional(),
   customerId: IdInput.nullable().optional(),
+  /** Omitted on creation: a plausible address from the customer; null: no shipping address. */
+  shippingAddress: MailingAddressBody.nullable().optional(),
   financialStatus: z.enum(['AUTHORIZED', 'PAID', 'PARTIALLY_PAID', 'PARTIALLY_REFUNDED', 'PENDING', 'REFUNDED', 'VOIDED', 'EXPIRED']).optional(),
   fulfillmentStatus: z.enum(['FULFILLED', 'IN_PROGRESS', 'ON_HOLD', 'OPEN', 'PARTIALLY_FULFILLED', 'UNFULFILLED']).optional(),
   tags: Tags.optional(),
@@ -114,6 +137,8 @@ export type ProductCreateInput = z.input<typeof ProductCreateBody>;
 export type ProductEditInput = z.input<typeof ProductEditBody>;
 export type OrderCreateInput = z.input<typeof OrderCreateBody>;
 export type OrderEditInput = z.input<typeof OrderFieldsBody>;
+export type MailingAddressInput = z.input<typeof MailingAddressBody>;
+export type MailingAddressFields = z.output<typeof MailingAddressBody>;
 export type CustomerInput = z.input<typeof CustomerBody>;
 export type InventoryInput = z.input<typeof InventoryBody>;
 export type WebhookInput = z.input<typeof WebhookBody>;

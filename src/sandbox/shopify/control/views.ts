@@ -2,7 +2,8 @@
 // hub against. Ids are the numeric legacy ids; `gid` is the Admin API id; timestamps are ISO strings.
 import { gid, isoSeconds } from '../ids.js';
 import type { ShopifyStore } from '../store/store.js';
-import type { CustomerRecord, LocationRecord, OrderRecord, ProductRecord, VariantRecord } from '../store/types.js';
+import { addressName, countryName } from '../store/addresses.js';
+import type { CustomerRecord, LocationRecord, MailingAddressRecord, OrderRecord, ProductRecord, VariantRecord } from '../store/types.js';
 
 export interface VariantView {
   id: number;
@@ -50,11 +51,18 @@ export interface OrderView {
   fulfillmentStatus: string;
   currencyCode: string;
   customerId: number | null;
+  shippingAddress: MailingAddressView | null;
   tags: string[];
   subtotal: string;
   totalTax: string;
   total: string;
   lines: { id: number; variantId: number | null; productId: number | null; sku: string | null; name: string; quantity: number; price: string }[];
+}
+
+/** The address as GraphQL's MailingAddress shows it (name and country derived). */
+export interface MailingAddressView extends MailingAddressRecord {
+  name: string | null;
+  country: string | null;
 }
 
 export interface CustomerView {
@@ -96,9 +104,13 @@ export function orderView(o: OrderRecord): OrderView {
     updatedAt: isoSeconds(o.updatedAt), processedAt: isoSeconds(o.processedAt),
     cancelledAt: o.cancelledAt === null ? null : isoSeconds(o.cancelledAt), closedAt: o.closedAt === null ? null : isoSeconds(o.closedAt),
     financialStatus: o.financialStatus, fulfillmentStatus: o.fulfillmentStatus, currencyCode: o.currencyCode,
-    customerId: o.customerId, tags: o.tags, subtotal: o.subtotal, totalTax: o.totalTax, total: o.total,
+    customerId: o.customerId, shippingAddress: o.shippingAddress && mailingAddressView(o.shippingAddress), tags: o.tags, subtotal: o.subtotal, totalTax: o.totalTax, total: o.total,
     lines: o.lines.map((l) => ({ id: l.id, variantId: l.variantId, productId: l.productId, sku: l.sku, name: l.name, quantity: l.quantity, price: l.price })),
   };
+}
+
+export function mailingAddressView(a: MailingAddressRecord): MailingAddressView {
+  return { ...a, name: addressName(a), country: countryName(a.countryCode) };
 }
 
 export function customerView(c: CustomerRecord): CustomerView {

@@ -2,11 +2,12 @@
 // MoneyBag wrappers, version-dependent enum values) from the store's plain records.
 import { GraphQLError } from 'graphql';
 import { gid, inventoryLevelGid, isoSeconds } from '../ids.js';
+import { addressName, countryName } from '../store/addresses.js';
 import { totalAvailable } from '../store/inventory-writes.js';
 import { customerOrderStats } from '../store/order-customer-writes.js';
 import type {
-  CustomerRecord, InventoryItemRecord, InventoryLevelRecord, LineItemRecord, LocationRecord, OrderRecord, ProductRecord,
-  QuantityName, VariantRecord,
+  CustomerRecord, InventoryItemRecord, InventoryLevelRecord, LineItemRecord, LocationRecord, MailingAddressRecord, OrderRecord,
+  ProductRecord, QuantityName, VariantRecord,
 } from '../store/types.js';
 import { QUANTITY_NAMES } from '../store/types.js';
 import { fromCents, toCents } from '../store/money.js';
@@ -156,11 +157,19 @@ const order: Record<string, FieldResolver<OrderRecord>> = {
   subtotalPriceSet: (r) => moneyBag(r.subtotal, r.currencyCode),
   totalTaxSet: (r) => moneyBag(r.totalTax, r.currencyCode),
   customer: (r, _a, ctx) => (r.customerId === null ? null : (ctx.store.customers.get(r.customerId) ?? null)),
+  shippingAddress: (r) => r.shippingAddress,
   lineItems: (r, args, ctx) => {
     for (const line of r.lines) lineCurrency.set(line, r.currencyCode);
     return nestedConnection(r.lines, (l) => ({ lastId: l.id, lastValue: l.id }), args as ConnectionArgs, ctx);
   },
   ...timestamps,
+};
+
+const mailingAddress: Record<string, FieldResolver<MailingAddressRecord>> = {
+  name: (r) => addressName(r),
+  country: (r) => countryName(r.countryCode),
+  countryCodeV2: (r) => r.countryCode,
+  countryCode: (r) => r.countryCode,
 };
 
 const customer: Record<string, FieldResolver<CustomerRecord>> = {
@@ -184,5 +193,5 @@ const shop: Record<string, FieldResolver<{ id: string }>> = {
 
 export const typeResolvers = {
   Shop: shop, Product: product, ProductVariant: variant, InventoryItem: inventoryItem, InventoryLevel: inventoryLevel,
-  Location: location, LineItem: lineResolvers(), Order: order, Customer: customer,
+  Location: location, LineItem: lineResolvers(), Order: order, MailingAddress: mailingAddress, Customer: customer,
 } as unknown as TypeResolvers;

@@ -2,6 +2,7 @@
 // the fact sheet) are switched by VersionFeatures, so an older API version rejects newer fields the way
 // Shopify does ("Field 'x' doesn't exist on type 'QueryRoot'").
 import type { VersionFeatures } from '../options.js';
+import { COUNTRY_CODES } from '../store/addresses.js';
 
 const CONNECTION_ARGS = 'first: Int, after: String, last: Int, before: String, reverse: Boolean = false';
 
@@ -45,6 +46,7 @@ enum OrderDisplayFulfillmentStatus { FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALL
 enum CustomerState { DISABLED INVITED ENABLED DECLINED }
 enum CustomerEmailAddressMarketingState { NOT_SUBSCRIBED PENDING SUBSCRIBED UNSUBSCRIBED REDACTED INVALID }
 enum CountPrecision { EXACT AT_LEAST }
+enum CountryCode { ${COUNTRY_CODES.join(' ')} }
 
 type Shop implements Node { id: ID! name: String! myshopifyDomain: String! email: String! currencyCode: CurrencyCode! ianaTimezone: String! }
 
@@ -96,6 +98,12 @@ type LineItem implements Node {
   originalUnitPriceSet: MoneyBag! originalTotalSet: MoneyBag! variant: ProductVariant product: Product
 }
 
+type MailingAddress {
+  firstName: String lastName: String name: String company: String address1: String address2: String city: String zip: String
+  province: String provinceCode: String country: String countryCodeV2: CountryCode phone: String
+  countryCode: String @deprecated(reason: "Use \`countryCodeV2\` instead.")
+}
+
 type Order implements Node {
   id: ID! legacyResourceId: UnsignedInt64! name: String! email: String createdAt: DateTime! updatedAt: DateTime!
   processedAt: DateTime! cancelledAt: DateTime closedAt: DateTime closed: Boolean! cancelReason: String
@@ -104,6 +112,7 @@ type Order implements Node {
   customAttributes: [Attribute!]!
   totalPriceSet: MoneyBag! subtotalPriceSet: MoneyBag totalTaxSet: MoneyBag
   customer: Customer
+  shippingAddress: MailingAddress
   lineItems(${CONNECTION_ARGS}): LineItemConnection!
 }
 

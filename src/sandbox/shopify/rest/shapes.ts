@@ -4,7 +4,8 @@ import { gid, inventoryLevelGid } from '../ids.js';
 import { totalAvailable } from '../store/inventory-writes.js';
 import { customerOrderStats } from '../store/order-customer-writes.js';
 import type { ShopifyStore } from '../store/store.js';
-import type { CustomerRecord, InventoryLevelRecord, OrderRecord, ProductRecord, VariantRecord } from '../store/types.js';
+import { addressName, countryName } from '../store/addresses.js';
+import type { CustomerRecord, InventoryLevelRecord, MailingAddressRecord, OrderRecord, ProductRecord, VariantRecord } from '../store/types.js';
 import { fromCents, toCents } from '../store/money.js';
 
 /** REST timestamps carry the shop's UTC offset instead of `Z`: 2024-01-01T10:00:00+00:00. */
@@ -63,6 +64,15 @@ const FULFILLMENT: Record<OrderRecord['fulfillmentStatus'], string | null> = {
   FULFILLED: 'fulfilled', PARTIALLY_FULFILLED: 'partial', UNFULFILLED: null, OPEN: null, IN_PROGRESS: null, ON_HOLD: null,
 };
 
+/** REST's address: snake_case, `country_code` next to the country's name, no coordinates in the sandbox. */
+export function restAddress(a: MailingAddressRecord) {
+  return {
+    first_name: a.firstName, address1: a.address1, phone: a.phone, city: a.city, zip: a.zip, province: a.province,
+    country: countryName(a.countryCode), last_name: a.lastName, address2: a.address2, company: a.company,
+    latitude: null, longitude: null, name: addressName(a), country_code: a.countryCode, province_code: a.provinceCode,
+  };
+}
+
 export function restOrder(store: ShopifyStore, o: OrderRecord) {
   const customer = o.customerId === null ? undefined : store.customers.get(o.customerId);
   return {
@@ -75,6 +85,7 @@ export function restOrder(store: ShopifyStore, o: OrderRecord) {
     total_price_set: money(o.total, o.currencyCode), financial_status: o.financialStatus.toLowerCase(),
     fulfillment_status: FULFILLMENT[o.fulfillmentStatus], tags: o.tags.join(', '), note: o.note, test: false,
     customer: customer ? restCustomer(store, customer) : null,
+    shipping_address: o.shippingAddress ? restAddress(o.shippingAddress) : null,
     line_items: o.lines.map((l) => ({
       id: l.id, admin_graphql_api_id: gid('LineItem', l.id), variant_id: l.variantId, product_id: l.productId, sku: l.sku ?? '',
       name: l.name, title: l.title, variant_title: l.variantTitle, quantity: l.quantity, current_quantity: l.quantity,

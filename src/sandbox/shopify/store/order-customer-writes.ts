@@ -1,6 +1,9 @@
 // Order and customer writes. Orders freeze line prices, names and SKUs at creation, as Shopify's do.
 import type { ShopifyStore } from './store.js';
-import type { CustomerRecord, CustomerState, FinancialStatus, FulfillmentStatus, LineItemRecord, OrderRecord } from './types.js';
+import type {
+  CustomerRecord, CustomerState, FinancialStatus, FulfillmentStatus, LineItemRecord, MailingAddressRecord, OrderRecord,
+} from './types.js';
+import { defaultShippingAddress } from './addresses.js';
 import { fromCents, toCents } from './money.js';
 import { normaliseTags } from './product-writes.js';
 
@@ -13,6 +16,8 @@ export interface LineInput {
 export interface OrderFields {
   email?: string | null;
   customerId?: number | null;
+  /** Undefined on creation: a plausible address from the customer; null: an order without one (digital goods). */
+  shippingAddress?: MailingAddressRecord | null;
   financialStatus?: FinancialStatus;
   fulfillmentStatus?: FulfillmentStatus;
   tags?: string[];
@@ -65,7 +70,9 @@ export function createOrder(
       id: store.nextId('order'), number, name: `#${number}`, email: fields.email ?? customer?.email ?? null,
       processedAt: at, cancelledAt: fields.cancelled ? at : null, closedAt: fields.closed ? at : null,
       financialStatus: fields.financialStatus ?? 'PAID', fulfillmentStatus: fields.fulfillmentStatus ?? 'UNFULFILLED',
-      currencyCode: fields.currencyCode ?? 'EUR', customerId: customer?.id ?? null, tags: normaliseTags(fields.tags ?? []),
+      currencyCode: fields.currencyCode ?? 'EUR', customerId: customer?.id ?? null,
+      shippingAddress: fields.shippingAddress === undefined ? defaultShippingAddress(number, customer) : fields.shippingAddress,
+      tags: normaliseTags(fields.tags ?? []),
       note: fields.note ?? null, lines: built, ...orderTotals(built), createdAt: at, updatedAt: at, indexedAt: store.now(),
     };
     store.orders.set(order.id, order);

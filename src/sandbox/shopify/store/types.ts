@@ -98,6 +98,22 @@ export interface LineItemRecord {
   price: string;
 }
 
+/** Shopify's MailingAddress as stored; `name` and `country` are derived when read. */
+export interface MailingAddressRecord {
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  address1: string | null;
+  address2: string | null;
+  city: string | null;
+  zip: string | null;
+  province: string | null;
+  provinceCode: string | null;
+  /** ISO 3166-1 alpha-2 (Shopify's CountryCode enum), or null when the buyer gave none. */
+  countryCode: string | null;
+  phone: string | null;
+}
+
 export interface OrderRecord extends Timestamps {
   id: number;
   number: number;
@@ -110,6 +126,7 @@ export interface OrderRecord extends Timestamps {
   fulfillmentStatus: FulfillmentStatus;
   currencyCode: string;
   customerId: number | null;
+  shippingAddress: MailingAddressRecord | null;
   tags: string[];
   note: string | null;
   lines: LineItemRecord[];
