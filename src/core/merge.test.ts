@@ -308,10 +308,21 @@ describe('normalizeValue / sameValue', () => {
   it('normalises numbers, strings, sets and objects', () => {
     expect(normalizeValue('price', 19.9)).toBe('19.9');
     expect(normalizeValue('collections', [' Mugs', 'Cups', 'Mugs'])).toEqual(['Cups', 'Mugs']);
-    expect(JSON.stringify(normalizeValue('dimensions', { width: 2, unit: 'cm', length: 1, height: -0 }))).toBe('{"height":0,"length":1,"unit":"cm","width":2}');
+    expect(JSON.stringify(normalizeValue('dimensions', { width: 2, unit: 'cm', length: 1, height: -0 }))).toBe('{"height":0,"length":0.01,"unit":"m","width":0.02}');
     expect(sameValue('images', [{ url: 'u1', alt: undefined }, { url: 'u2' }], [{ url: 'u1' }, { url: ' u2 ' }])).toBe(true);
     expect(sameValue('images', [{ url: 'u1' }, { url: 'u2' }], [{ url: 'u2' }, { url: 'u1' }])).toBe(false); // gallery order counts
     expect(sameValue('name', null, '')).toBe(false);
     expect(sameValue('name', 'Cafe\u0301', 'Café')).toBe(true);
+  });
+});
+
+describe('normalizeValue: measures in one unit', () => {
+  it('takes 1250 g and 1.25 kg, 30x20x10 cm and 0.3x0.2x0.1 m as the same value, and a different weight as different', () => {
+    expect(sameValue('weight', { value: 1250, unit: 'g' }, { value: 1.25, unit: 'kg' })).toBe(true);
+    expect(sameValue('dimensions', { length: 30, width: 20, height: 10, unit: 'cm' }, { length: 0.3, width: 0.2, height: 0.1, unit: 'm' })).toBe(true);
+    expect(sameValue('weight', { value: 1250, unit: 'g' }, { value: 1.26, unit: 'kg' })).toBe(false);
+    expect(sameValue('weight', { value: 1, unit: 'lb' }, { value: 0.45359237, unit: 'kg' })).toBe(true);
+    // Something that is not a measure is compared as it is, never thrown on.
+    expect(normalizeValue('weight', 'heavy')).toBe('heavy');
   });
 });

@@ -138,10 +138,28 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function normalizeValue(field: ProductField, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (MONEY_FIELDS.has(field) && (typeof value === 'string' || typeof value === 'number')) return normalizeMoney(value);
+  if (field === 'weight' || field === 'dimensions') return normalizeMeasure(value);
   if (SET_FIELDS.has(field) && Array.isArray(value)) {
     const items = value.map(canonical);
     if (items.every((i): i is string => typeof i === 'string')) return [...new Set(items)].sort(byCodeUnit);
     return items;
+  }
+  return canonical(value);
+}
+
+// Measures compare in one unit: a platform that keeps weights in kg (JTL-FFN) reads back 1250 g as 1.25 kg,
+// the same weight. Rounded to a micro-unit, beyond any platform's precision, so float noise is no change.
+const TO_KG: Record<string, number> = { g: 0.001, kg: 1, lb: 0.45359237, oz: 0.028349523125 };
+const TO_M: Record<string, number> = { mm: 0.001, cm: 0.01, m: 1, in: 0.0254 };
+const micro = (n: number) => Math.round(n * 1e6) / 1e6;
+
+function normalizeMeasure(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return canonical(value);
+  const v = value as Record<string, unknown>;
+  if (typeof v.value === 'number' && typeof v.unit === 'string' && TO_KG[v.unit] !== undefined) return { unit: 'kg', value: micro(v.value * TO_KG[v.unit]!) };
+  if (typeof v.unit === 'string' && TO_M[v.unit] !== undefined && [v.length, v.width, v.height].every((n) => typeof n === 'number')) {
+    const f = TO_M[v.unit]!;
+    return { height: micro((v.height as number) * f), length: micro((v.length as number) * f), unit: 'm', width: micro((v.width as number) * f) };
   }
   return canonical(value);
 }

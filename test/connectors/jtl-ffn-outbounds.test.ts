@@ -276,7 +276,7 @@ describe('JTL-FFN outbounds of channel orders', () => {
       dataDir = undefined;
     });
 
-    it('a crash and a retry in the middle create no duplicate', async () => {
+    it('a paid Shopify order: a crash and a retry in the middle create no duplicate', async () => {
       // A real process kill: a child process performs the write against the JTL sandbox through a proxy that
       // lets the POST reach the sandbox (the outbound is created) but never delivers its answer; once the
       // outbound exists the child is killed with SIGKILL, before it could mark the write done. The write
@@ -292,26 +292,27 @@ describe('JTL-FFN outbounds of channel orders', () => {
       cleanups.push(() => jtl.close());
       const proxy = await answerLosingProxy(new URL(jtl.url).origin);
       cleanups.push(() => proxy.close());
-      const { woo, products } = await wooShop(jtl);
-      cleanups.push(() => woo.close());
+      // A paid order from the Shopify sandbox, its SKUs known to JTL.
+      const shop = await startShopifySandbox({ timeScale: 50 });
+      cleanups.push(() => shop.close());
+      shop.seed({ products: 2, variantsPerProduct: 1, skuLessRate: 0, orders: 0, customers: 0, locations: 1, seed: 7 });
+      const variants = shop.products().flatMap((p) => p.variants.map((v) => ({ id: v.id, sku: v.sku!, name: p.title })));
+      for (const v of variants) jtl.addProduct({ merchantSku: v.sku, name: v.name });
 
       let db = await openDatabase({ dataDir });
       await migrate(db);
       const { tenant } = await db.transaction((tx) => createTenant(tx, 'crash'));
-      const wooConn = await connect(db, box, tenant.id, 'woocommerce', wooConfig(woo));
+      const shopConn = await connect(db, box, tenant.id, 'shopify', {
+        settings: { shopDomain: 'sandbox-shop.myshopify.com', baseUrl: shop.url, apiVersion: '2026-07', mode: 'graphql' },
+        credentials: { accessToken: 'shpat_sandbox', apiSecret: 'sandbox-api-secret' },
+      });
       const jtlConn = await connect(db, box, tenant.id, 'jtl-ffn', jtlConnectionConfig(jtl, { outboundRule: {}, baseUrl: `${proxy.url}/api` }));
       // This process only stores the order (and its write): performing it is the child's job.
-      const storing = new Engine({ db, box, logger, registry: connectorRegistry([wooConnector, jtlConnector]), http: HTTP, outbound: SANDBOX_OUTBOUND, onPullWrites: () => undefined });
-      const order = woo.createOrder({ set_paid: true, shipping: SHIP_TO, line_items: [{ product_id: products[0]!.id, quantity: 1 }] });
-      let runs = await sync(storing, tenant.id, wooConn);
-      if ((await outboundWrites(db, jtlConn)).length === 0) {
-        // (An order stored paid at once asks for no outbound while apply.ts queues outbounds before the order's
-        // link exists: see the first test. Changing the order asks for it, and this test is about the retry.)
-        woo.editOrder(order.id as number, { shipping: { phone: '+49 30 1' } });
-        runs = await sync(storing, tenant.id, wooConn, { mode: 'full' });
-      }
+      const storing = new Engine({ db, box, logger, registry: connectorRegistry([shopifyConnector, jtlConnector]), http: HTTP, outbound: SANDBOX_OUTBOUND, onPullWrites: () => undefined });
+      const order = shop.createOrder({ financialStatus: 'PAID', fulfillmentStatus: 'UNFULFILLED', lines: [{ variantId: variants[0]!.id, quantity: 2 }] });
+      const runs = await sync(storing, tenant.id, shopConn);
       expect(statuses(runs)).toEqual(succeeded(runs));
-      const orderId = await hubOrderId(db, wooConn, String(order.id));
+      const orderId = await hubOrderId(db, shopConn, order.gid);
       expect((await outboundWrites(db, jtlConn)).map((w) => [w.key, w.status, w.attempts])).toEqual([[orderId, 'pending', 0]]);
       await storing.stop();
       await db.close();
@@ -332,7 +333,7 @@ describe('JTL-FFN outbounds of channel orders', () => {
       expect(claimed!.claimed_until).not.toBeNull();
       await waitFor(async () => (await db.query<{ due: boolean }>('SELECT claimed_until < now() AS due FROM pull_writes WHERE connection_id = $1', [jtlConn])).rows[0]?.due, 10_000, 'the dead claim to run out');
 
-      const retrying = new Engine({ db, box, logger, registry: connectorRegistry([wooConnector, jtlConnector]), http: HTTP, outbound: SANDBOX_OUTBOUND });
+      const retrying = new Engine({ db, box, logger, registry: connectorRegistry([shopifyConnector, jtlConnector]), http: HTTP, outbound: SANDBOX_OUTBOUND });
       cleanups.push(() => retrying.stop());
       const summary = await processPullWrites(retrying.deps, tenant.id, jtlConn, { claimMs: 5_000 });
       expect(summary).toEqual({ done: 1, failed: 0, retried: 0 });
