@@ -39,7 +39,7 @@ export const ERROR_CATALOG = {
   payload_too_large: { kind: 'invalid_data', httpStatus: 413, description: 'The request body exceeds the size limit.' },
   unsupported_media_type: { kind: 'invalid_data', httpStatus: 415, description: 'The request body has a content type other than application/json.' },
   internal_error: { kind: 'permanent', httpStatus: 500, description: 'An unexpected error; details are in the server log.' },
-  service_unavailable: { kind: 'transient', httpStatus: 503, description: 'The server is starting, shutting down or cannot reach its database.' },
+  service_unavailable: { kind: 'transient', httpStatus: 503, description: 'The server is starting or shutting down, or its database is unreachable, shutting down, out of connections or full. Answered with Retry-After (5 s unless the error names its own): retry then.' },
 
   // Configuration
   connection_unusable: { kind: 'config', httpStatus: 422, description: 'The connection cannot sync: it is disabled, no connector serves its platform in this build, or its stored configuration is invalid.' },

@@ -7,7 +7,7 @@ import { SyncError } from '../core/errors.js';
 import type { SyncMode } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { markAttempt, loadCheckpoint } from './checkpoints.js';
-import { executePull, type PullOptions } from './pull.js';
+import { executePull, isWorkerShutdown, type PullOptions, workerShutdown } from './pull.js';
 import { LimiterRegistry } from './registry.js';
 import type { ContextDeps } from './run-context.js';
 import { buildCtx, loadConnectionForSync } from './run-context.js';
@@ -89,6 +89,8 @@ export class Engine {
   private readonly pullOptions: PullOptions;
   private readonly running = new Map<string, AbortController>();
   private readonly executions = new Map<string, Promise<RunRow | null>>();
+  /** Runs this engine handed back at shutdown: their jobs are sent again once they are released. */
+  private readonly released: (RunJob & { deadlineAt: Date | null })[] = [];
   private queue: PgBoss | null = null;
   private workerIds: string[] = [];
   /** Webhook deliveries to apply and platform writes of committed pages: jobs per connection. */
@@ -224,11 +226,15 @@ export class Engine {
     if (!claimed) return null;
     const controller = new AbortController();
     this.running.set(runId, controller);
+    // Claimed while the engine was stopping: handed back at once (see stop).
+    if (this.stopped) controller.abort(workerShutdown());
     const deadlineAt = claimed.deadline_at?.getTime();
     const deadline = deadlineAt
       ? setTimeout(() => controller.abort(new SyncError('deadline_exceeded', `run deadline reached at ${new Date(deadlineAt).toISOString()}`)), Math.max(0, deadlineAt - Date.now()))
       : null;
     const beat = setInterval(() => {
+      // A run handed back at shutdown is no longer this worker's to renew.
+      if (controller.signal.aborted && isWorkerShutdown(controller.signal.reason)) return;
       void this.db
         .withTenant(tenantId, (tx) => heartbeat(tx, runId, this.owner, this.leaseMs))
         .then((hb) => {
@@ -242,6 +248,9 @@ export class Engine {
       const ended = await executePull(this.deps, this.pullOptions, claimed, { signal: controller.signal, owner: this.owner });
       // Streams that waited for this one (orders for customers and products) may be claimable now.
       if (ended) await this.dispatchQueuedOf(tenantId, claimed.connection_id);
+      else if (controller.signal.aborted && isWorkerShutdown(controller.signal.reason)) {
+        this.released.push({ tenantId, connectionId: claimed.connection_id, stream: claimed.stream, deadlineAt: claimed.deadline_at });
+      }
       return ended;
     } finally {
       if (deadline) clearTimeout(deadline);
@@ -386,12 +395,18 @@ export class Engine {
     return this.workerIds.length > 0 && !this.stopped;
   }
 
-  /** Stops taking work; runs in flight stop at their next boundary and keep their checkpoint and lease to expire. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work and hands the runs in flight back: each is aborted (the page request in flight
+   * too), keeps its checkpoint at its last committed page, and is queued again with its lease released
+   * (pull.ts), so that another worker resumes it at once. Waits for that at most `graceMs`; a run that
+   * has not let go by then (stuck in a database call) gets its lease expired instead.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
-    for (const c of this.running.values()) c.abort(new SyncError('conflict', 'worker shutting down'));
+    const shutdown = workerShutdown();
+    for (const c of this.running.values()) c.abort(shutdown);
     await this.webhooks.stop();
     await this.pullWrites.stop();
     await this.productPushes.stop();
@@ -400,9 +415,28 @@ export class Engine {
       await this.queue.offWork(SCHEDULE_QUEUE).catch(() => undefined);
     }
     this.workerIds = [];
-    // Hand the runs over at once instead of letting their leases run out.
+    const inFlight = [...this.executions.values()];
+    if (inFlight.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceMs = opts.graceMs ?? 5_000;
+      const settled = await Promise.race([
+        Promise.allSettled(inFlight).then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!settled) this.deps.logger.warn({ graceMs, runs: this.executions.size }, 'runs still in flight at shutdown; their leases are expired instead');
+    }
+    // Whatever this worker still holds (not released in time): hand it over at once instead of letting the lease run out.
     await this.db
       .query(`UPDATE sync_runs SET lease_expires_at = now() WHERE lease_owner = $1 AND status IN ('queued','running')`, [this.owner])
       .catch(() => undefined);
+    // The released runs' jobs: the workers still running take them at their next poll (this one took none since offWork).
+    for (const r of this.released.splice(0)) {
+      if (!this.queue) break;
+      await sendRunJob(this.queue, { tenantId: r.tenantId, connectionId: r.connectionId, stream: r.stream }, r.deadlineAt).catch((err: unknown) =>
+        this.deps.logger.warn({ err, connectionId: r.connectionId, stream: r.stream }, 'could not queue the job of a released run; it will be re-dispatched'),
+      );
+    }
   }
+
 }

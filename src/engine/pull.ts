@@ -20,7 +20,7 @@ import { ProgressWriter } from './progress.js';
 import { type AppliedCounts, countApplied, runsTotal } from './metrics.js';
 import { buildCtx, type ContextDeps, loadConnectionForSync, withBindings } from './run-context.js';
 import { readChildPages } from './child-pages.js';
-import { EMPTY_COUNTS, finishRun, INITIAL_PROGRESS, type RunCounts, type RunOutcome, type RunProgress, type RunRow } from './runs.js';
+import { EMPTY_COUNTS, finishRun, INITIAL_PROGRESS, releaseRun, type RunCounts, type RunOutcome, type RunProgress, type RunRow } from './runs.js';
 import { sweepUnseen } from './sweep.js';
 
 export interface PullOptions {
@@ -70,6 +70,19 @@ function planSlices(stream: Stream<unknown, unknown, unknown>, ctx: Ctx<unknown>
   const list = stream.slices.plan(ctx, cursor, mode);
   if (list.length === 0) throw new SyncError('internal_error', `stream ${stream.name} planned no slice: a sliced pass needs at least one`);
   return { list, index: 0 };
+}
+
+/**
+ * The reason the engine aborts its runs with when the worker shuts down (Engine.stop). A run aborted
+ * with it is not ended: it is handed back (queued, lease released, checkpoint kept) for the next worker.
+ */
+export function workerShutdown(): SyncError {
+  return new SyncError('service_unavailable', 'worker shutting down: the run is queued again and resumes from its checkpoint');
+}
+
+/** Only the engine aborts a run's signal; service_unavailable is its shutdown (workerShutdown). */
+export function isWorkerShutdown(reason: unknown): boolean {
+  return isSyncError(reason) && reason.code === 'service_unavailable';
 }
 
 function outcomeOf(err: unknown): { outcome: RunOutcome; error: RunRow['error'] } {
@@ -241,6 +254,20 @@ export async function executePull(engineDeps: ContextDeps & { db: Db }, opts: Pu
       // The lease was lost: another worker owns the run now. Leave it alone.
       writer.cancel();
       deps.logger.warn({ err: reason }, 'run lease lost; stopping without finishing');
+      return null;
+    }
+    if (isWorkerShutdown(reason)) {
+      // The worker is shutting down: the page in flight was aborted before its commit (or committed
+      // whole), so the checkpoint is at the last committed page. Hand the run back for the next worker.
+      writer.cancel();
+      const released = await deps.db
+        .withTenant(run.tenant_id, (tx) => releaseRun(tx, run.id, control.owner))
+        .catch((err: unknown) => {
+          // The engine's stop expires the lease instead: the run is taken over once that is seen.
+          deps.logger.warn({ err }, 'could not release the run at shutdown');
+          return null;
+        });
+      deps.logger.info({ page: released?.progress.page ?? null, released: released !== null }, 'worker shutting down: run queued again from its checkpoint');
       return null;
     }
     const { outcome, error } = outcomeOf(reason);

@@ -211,6 +211,23 @@ export async function finishRun(
   return rows[0] ?? null;
 }
 
+/**
+ * Hands a run back without ending it (its worker is shutting down): queued again, lease released, so
+ * that any worker claims it at once and resumes from its checkpoint. Progress and counts stay as the
+ * last committed page wrote them; only the stage says queued. Null if this worker no longer held it.
+ */
+export async function releaseRun(tx: Queryable, runId: string, owner: string): Promise<RunRow | null> {
+  const { rows } = await tx.query<RunRow>(
+    `UPDATE sync_runs
+        SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+            progress = progress || '{"stage":"queued","rateLimitedUntil":null}'::jsonb
+      WHERE id = $1 AND lease_owner = $2 AND status IN ('queued','running')
+      RETURNING *`,
+    [runId, owner],
+  );
+  return rows[0] ?? null;
+}
+
 /** A queued run that no worker holds is cancelled at once; a running one is flagged and stops at its next page boundary. */
 export async function requestCancel(tx: Queryable, tenantId: string, runId: string): Promise<RunRow | null> {
   const { rows } = await tx.query<RunRow>(

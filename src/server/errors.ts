@@ -6,11 +6,20 @@
 // PostgreSQL would refuse (NUL characters, unpaired surrogates, absurd nesting, numbers JSON cannot
 // carry) is rejected here for every request before its handler runs, and a data exception the
 // database raises anyway (a value it cannot convert) is still answered 400, not 500.
+//
+// A database that is unreachable, shutting down, out of connections or full is answered 503
+// service_unavailable with Retry-After on every route (store/unavailable.ts says which errors those
+// are), never 500: a client or a platform delivering a webhook retries, and nothing is answered 200
+// that was not stored.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isSyncError, SyncError, toErrorBody } from '../core/errors.js';
 import { findUnstorable } from '../core/storable.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { noteRequestFailure } from './request-log.js';
+
+/** Retry-After of a 503 that does not name its own: a database outage is seldom over sooner. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_MS = 5_000;
 
 export interface FieldIssue {
   path: string;
@@ -47,6 +56,12 @@ function translate(err: FastifyError): SyncError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SyncError('unsupported_media_type', 'send the body as application/json');
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new SyncError('service_unavailable', 'the database is unavailable (unreachable, shutting down, out of connections or full); try again shortly', {
+      retryAfterMs: SERVICE_UNAVAILABLE_RETRY_AFTER_MS,
+      cause: err,
+    });
   }
   if (isDataException(err)) {
     return new SyncError('validation_failed', `a value in the request cannot be stored or compared (SQLSTATE ${(err as { code: string }).code})`);
@@ -114,7 +129,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     // Logged on the request's one line (request-log.ts), not on a line of its own.
     if (err.httpStatus >= 500) noteRequestFailure(request, error, 'error');
     else if (isDataException(error)) noteRequestFailure(request, error, 'warn');
-    if (err.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
+    const retryAfterMs = err.retryAfterMs ?? (err.code === 'service_unavailable' ? SERVICE_UNAVAILABLE_RETRY_AFTER_MS : undefined);
+    if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     return reply.code(err.httpStatus).send(toErrorBody(err));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -28,16 +28,25 @@ export async function workerCommand(flags: GlobalFlags, opts: { concurrency?: st
   // The runs, pushes and webhooks this worker executes are counted in its own process: scrape each worker.
   const metrics = rt.config.metricsPort === undefined ? null : await startMetricsListener({ port: rt.config.metricsPort, host: rt.config.host, db: rt.db, logger: rt.logger });
   if (metrics) rt.logger.info({ url: `${metrics.url}/metrics` }, `metrics on ${metrics.url}/metrics`);
+  // Shutdown (docs/engine.md, Shutdown): the runs in flight are aborted, keep their checkpoint at
+  // their last committed page and are queued again with their lease released; the process exits
+  // within 10 s whatever the platforms do (a request in flight is aborted with its run).
   let stopping = false;
-  const stop = async () => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    rt.logger.info({ signal }, 'shutting down');
+    const watchdog = setTimeout(() => {
+      rt.logger.error({ signal }, 'shutdown took too long; exiting now');
+      process.exit(1);
+    }, 9_500);
+    watchdog.unref();
     await metrics?.close().catch(() => undefined);
-    await engine.stop();
-    await queue.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
+    await engine.stop({ graceMs: 5_000 });
+    await queue.stop({ graceful: true, wait: true, timeout: 3_000 }).catch(() => undefined);
     await rt.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -2,7 +2,9 @@
 // signature over the raw body (not by an API key), so the body is kept as bytes: re-serialised JSON
 // would not match the signature. Answers as soon as the delivery is durably stored; a signed delivery
 // whose payload cannot be applied is stored and dead-lettered, and answered 200 all the same, so the
-// platform does not retry it for days.
+// platform does not retry it for days. Nothing is answered 200 before the delivery's transaction has
+// committed: a database that is unavailable or full makes it 503 with Retry-After (server/errors.ts),
+// so the platform redelivers, and the redelivery is deduplicated if the first one was stored after all.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
