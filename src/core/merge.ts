@@ -39,6 +39,7 @@
 // that are not product fields (group, catalogVariantId, ...) belong to links and are ignored here.
 // Instants are compared at millisecond precision; field_meta.at is written as a UTC ISO string. A
 // field with a value but no (or an unreadable) meta is older than any edit. The input is not mutated.
+import { kilograms, metres, TO_KG, TO_M } from './units.js';
 import { stableStringify } from './hash.js';
 import { canWrite, isProductField, type Origin, type Ownership, PRODUCT_FIELDS } from './ownership.js';
 import type { ProductField } from './records.js';
@@ -147,19 +148,15 @@ export function normalizeValue(field: ProductField, value: unknown): unknown {
   return canonical(value);
 }
 
-// Measures compare in one unit: a platform that keeps weights in kg (JTL-FFN) reads back 1250 g as 1.25 kg,
-// the same weight. Rounded to a micro-unit, beyond any platform's precision, so float noise is no change.
-const TO_KG: Record<string, number> = { g: 0.001, kg: 1, lb: 0.45359237, oz: 0.028349523125 };
-const TO_M: Record<string, number> = { mm: 0.001, cm: 0.01, m: 1, in: 0.0254 };
-const micro = (n: number) => Math.round(n * 1e6) / 1e6;
-
+// Measures compare in one unit (core/units.ts): a platform that keeps weights in kg (JTL-FFN) reads back
+// 1250 g as 1.25 kg, the same weight.
 function normalizeMeasure(value: unknown): unknown {
   if (!value || typeof value !== 'object') return canonical(value);
   const v = value as Record<string, unknown>;
-  if (typeof v.value === 'number' && typeof v.unit === 'string' && TO_KG[v.unit] !== undefined) return { unit: 'kg', value: micro(v.value * TO_KG[v.unit]!) };
+  if (typeof v.value === 'number' && typeof v.unit === 'string' && TO_KG[v.unit] !== undefined) return { unit: 'kg', value: kilograms(v.value, v.unit) };
   if (typeof v.unit === 'string' && TO_M[v.unit] !== undefined && [v.length, v.width, v.height].every((n) => typeof n === 'number')) {
-    const f = TO_M[v.unit]!;
-    return { height: micro((v.height as number) * f), length: micro((v.length as number) * f), unit: 'm', width: micro((v.width as number) * f) };
+    const m = (n: unknown) => metres(n as number, v.unit as string);
+    return { height: m(v.height), length: m(v.length), unit: 'm', width: m(v.width) };
   }
   return canonical(value);
 }

@@ -6,6 +6,7 @@
 // written: the fulfiller owns it.
 import { SyncError } from '../../core/errors.js';
 import type { ProductField } from '../../core/records.js';
+import { kilograms, metres } from '../../core/units.js';
 import type { Ctx, ProductPush, ProductPushResult } from '../types.js';
 import { jtlErrorOf, MERCHANT } from './api.js';
 import type { JtlConfig } from './config-merged.js';
@@ -13,9 +14,6 @@ import type { JtlConfig } from './config-merged.js';
 /** What upsertJtlProduct writes and mapJtlProduct reads back (the push hash covers exactly these). */
 export const JTL_PUSHED_FIELDS = ['name', 'sku', 'gtin', 'dimensions', 'weight', 'customsCode', 'countryOfOrigin', 'manufacturer'] as const satisfies readonly ProductField[];
 
-const TO_M: Record<string, number> = { mm: 0.001, cm: 0.01, m: 1, in: 0.0254 };
-const TO_KG: Record<string, number> = { g: 0.001, kg: 1, lb: 0.45359237, oz: 0.028349523125 };
-const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 type Sku = ProductPush['skus'][number];
 
@@ -29,8 +27,8 @@ export function productBody(push: ProductPush, s: Sku): Record<string, unknown> 
     name,
     merchantSku: s.sku,
     ...(s.gtin ? { identifier: { ean: s.gtin } } : {}),
-    ...(d ? { dimensions: { length: round(d.length * TO_M[d.unit]!), width: round(d.width * TO_M[d.unit]!), height: round(d.height * TO_M[d.unit]!) } } : {}),
-    ...(w ? { weight: round(w.value * TO_KG[w.unit]!) } : {}),
+    ...(d ? { dimensions: { length: metres(d.length, d.unit), width: metres(d.width, d.unit), height: metres(d.height, d.unit) } } : {}),
+    ...(w ? { weight: kilograms(w.value, w.unit) } : {}),
     ...(ops.customsCode ? { specifications: { taric: ops.customsCode } } : {}),
     ...(ops.countryOfOrigin ? { originCountry: ops.countryOfOrigin } : {}),
     ...(ops.manufacturer ? { manufacturer: ops.manufacturer } : {}),
